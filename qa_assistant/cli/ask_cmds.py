@@ -1,0 +1,149 @@
+"""``qa-assistant ask``: one question (streamed, or --json) or a batch of JSON lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from .common import build_settings, index_options, model_options, user_errors
+
+VERDICT_MARKS = {"supported": "✓", "partial": "~", "attributed": "→", "unsupported": "✗"}
+
+
+def _status(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _progress_printer() -> Any:
+    seen: set[str] = set()
+
+    def progress(update: Any) -> None:
+        if update.stage not in seen:
+            seen.add(update.stage)
+            click.echo(f"  {update.stage}: {update.total} item(s)", err=True)
+
+    return progress
+
+
+def load_engine(settings: Any) -> Any:
+    """An Engine with everything loaded; builds the index first if it does not exist yet."""
+    from ..answer import Engine
+
+    engine = Engine(settings)
+    engine.load(on_status=_status, update="missing", progress=_progress_printer())
+    if engine.notice:
+        click.echo(f"Note: {engine.notice}", err=True)
+    return engine
+
+
+def _final(events: Iterator[Any], stream: bool) -> tuple[Any, str]:
+    """Consume the events (echoing tokens when ``stream``); the answer and the text streamed."""
+    from ..models import Done, Token
+
+    streamed: list[str] = []
+    answer = None
+    for event in events:
+        if isinstance(event, Token):
+            streamed.append(event.text)
+            if stream:
+                click.echo(event.text, nl=False)
+        elif isinstance(event, Done):
+            answer = event.answer
+    if answer is None:
+        raise click.ClickException("the engine ended without an answer")
+    return answer, "".join(streamed)
+
+
+def print_answer(answer: Any, streamed: str) -> None:
+    """What follows the streamed tokens: the final answer if it changed, sources, verdicts."""
+    click.echo()
+    if answer.answer.strip() != streamed.strip():
+        click.echo(f"\nAnswer: {answer.answer}")
+    if answer.notice:
+        click.echo(f"\nNote: {answer.notice}")
+    cited = sorted({n for s in answer.sentences for n in s.citations})
+    by_n = {c.n: c for c in answer.citations}
+    if cited:
+        click.echo("\nSources:")
+        for n in cited:
+            c = by_n[n]
+            click.echo(f"  [{n}] {c.title} — \"{c.text}\" ({c.article}:{c.start}-{c.end})")
+    if answer.sentences:
+        click.echo("\nChecked:")
+        for s in answer.sentences:
+            refs = "".join(f"[{n}]" for n in s.citations) or "no source"
+            click.echo(f"  {VERDICT_MARKS.get(s.verdict, '?')} {s.verdict:<11} {refs} ({s.support:.2f}) {s.text}")
+
+
+def _batch_lines(handle: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, item or None, problem) for every non-blank line."""
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON ({exc.msg})"
+            continue
+        question = item.get("question") if isinstance(item, dict) else None
+        if not isinstance(question, str) or not question.strip():
+            yield number, None, "needs a non-empty \"question\" string"
+            continue
+        yield number, item, ""
+
+
+def run_batch(engine: Any, path: Path) -> int:
+    """Answer every good line (one JSON object a line on stdout); returns the malformed count."""
+    answered = malformed = 0
+    with path.open(encoding="utf-8") as handle:
+        for number, item, problem in _batch_lines(handle):
+            if item is None:
+                malformed += 1
+                click.echo(f"{path}: line {number}: {problem}; skipped", err=True)
+                continue
+            qid = item.get("id")
+            answer, _ = _final(engine.ask(item["question"], question_id=None if qid is None else str(qid)), False)
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+            answered += 1
+    click.echo(f"answered {answered} question(s); {malformed} malformed line(s)", err=True)
+    return malformed
+
+
+@click.command()
+@click.argument("question", required=False)
+@index_options
+@model_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Answer every {\"id\", \"question\"} line of a JSONL file; one JSON answer a line.")
+@user_errors
+def ask(question: str | None, index_dir: Path | None, articles_dir: Path | None, model_path: Path | None,
+        extractive: bool | None, as_json: bool, batch: Path | None) -> None:
+    """Answer QUESTION from the articles, citing the exact source sentences.
+
+    The answer streams as it is generated; the sources and each sentence's
+    verdict (supported, partial, attributed, unsupported) follow.  The index is
+    built first if it does not exist yet.
+    """
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --batch FILE.jsonl")
+    settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
+                              extractive=extractive)
+    engine = load_engine(settings)
+    try:
+        if batch is not None:
+            if run_batch(engine, batch):
+                raise SystemExit(1)
+            return
+        assert question is not None
+        answer, streamed = _final(engine.ask(question), stream=not as_json)
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print_answer(answer, streamed)
+    finally:
+        engine.close()

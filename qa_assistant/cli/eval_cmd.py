@@ -1,0 +1,88 @@
+"""``qa-assistant eval``: answer an evaluation set and print its metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import build_settings, model_options, user_errors
+
+_LABELS = (
+    ("questions", "questions", "{:d}"),
+    ("recall@{k}", "retrieval recall@{k}", "{:.3f}"),
+    ("citation_precision", "citation precision", "{:.3f}"),
+    ("citation_recall", "citation recall", "{:.3f}"),
+    ("evidence_coverage", "evidence coverage", "{:.3f}"),
+    ("answer_hit", "answer hit", "{:.3f}"),
+    ("offset_integrity", "offset integrity", "{:.1%}"),
+    ("verdict_auroc", "verdict AUROC", "{:.3f}"),
+    ("citations_per_answer", "citations per answer", "{:.2f}"),
+    ("not_covered", "answered 'not covered'", "{:d}"),
+    ("mode_fallbacks", "answers not in the asked mode", "{:d}"),
+    ("latency_p50_ms", "latency p50 (ms)", "{:.0f}"),
+    ("latency_p95_ms", "latency p95 (ms)", "{:.0f}"),
+)
+
+
+def format_table(name: str, mode: str, summary: dict[str, object], k: int) -> str:
+    rows = [f"{name} ({mode})", "-" * 44]
+    for key, label, fmt in _LABELS:
+        value = summary.get(key.format(k=k))
+        text = "n/a" if value is None else fmt.format(value)
+        rows.append(f"{label.format(k=k):<32}{text:>12}")
+    return "\n".join(rows)
+
+
+@click.command("eval")
+@click.argument("set_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Answer only the first N questions.")
+@model_options
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="Index folder for the set's articles. Default: a cached one under cache_dir/eval-indexes.")
+@click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Passages counted by retrieval recall@k.")
+@user_errors
+def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extractive: bool | None,
+                 as_json: bool, index_dir: Path | None, k: int) -> None:
+    """Answer every question of SET_DIR (articles/ + questions.jsonl) and print the metrics.
+
+    Metrics as defined in the sets' README: retrieval recall@k, citation
+    precision and recall, evidence coverage, answer hit, offset integrity,
+    verdict AUROC and latency.
+    """
+    from ..answer import NOT_COVERED, Engine
+    from ..eval_run import default_index_dir, load_eval_set, run_eval
+    from ..evaluate import summarize
+
+    eval_set = load_eval_set(set_dir, limit)
+    settings = build_settings(model_path=model_path, extractive=extractive)
+    settings = settings.replace(
+        articles_dir=eval_set.articles_dir,
+        index_dir=index_dir or default_index_dir(settings, eval_set.root),
+        top_k_passages=max(k, settings.top_k_passages),
+    )
+    engine = Engine(settings)
+    engine.load(on_status=lambda m: click.echo(m, err=True), update="always")
+    if engine.notice:
+        click.echo(f"Note: {engine.notice}", err=True)
+
+    def progress(done: int, total: int) -> None:
+        if done % 25 == 0 or done == total:
+            click.echo(f"  answered {done}/{total}", err=True)
+
+    try:
+        results = list(run_eval(engine, eval_set, progress))
+    finally:
+        engine.close()
+    summary = summarize(results, k)
+    summary["not_covered"] = sum(r.answer == NOT_COVERED for r in results)
+    summary["mode_fallbacks"] = sum(r.mode != engine.mode for r in results)
+    summary["set"] = eval_set.name
+    summary["mode"] = engine.mode
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(format_table(eval_set.name, engine.mode, summary, k))

@@ -1,0 +1,173 @@
+"""Evaluation metrics over gold evidence spans (definitions of ../shared/eval/README.md).
+
+Pure functions over plain records, so they are tested on hand-made inputs and
+the evaluation command only has to collect the records.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character range [start, end) in one article (path relative to the articles folder)."""
+
+    article: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One sentence an answer cites, with the support score of the answer sentence citing it."""
+
+    span: Span
+    support: float = 1.0
+
+
+@dataclass
+class QuestionResult:
+    """What one answered question gives the metrics."""
+
+    id: str
+    evidence: tuple[Span, ...]
+    passages: tuple[Span, ...] = ()
+    """Retrieved passages, best first."""
+    cited: tuple[Cited, ...] = ()
+    answer: str = ""
+    gold_answers: tuple[str, ...] = ()
+    score_answer: bool = True
+    """False where gold answers are free text (multirc) and answer hit does not apply."""
+    citations_exact: int = 0
+    citations_total: int = 0
+    latency_ms: float = 0.0
+    mode: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    """Same article and the character ranges intersect."""
+    return a.article == b.article and a.start < b.end and b.start < a.end
+
+
+def hits(span: Span, evidence: Iterable[Span]) -> bool:
+    return any(overlaps(span, gold) for gold in evidence)
+
+
+def recall_at_k(results: Sequence[QuestionResult], k: int) -> float:
+    """Share of questions where one of the top-k passages hits."""
+    if not results:
+        return 0.0
+    return sum(any(hits(p, r.evidence) for p in r.passages[:k]) for r in results) / len(results)
+
+
+def citation_precision(results: Sequence[QuestionResult]) -> float:
+    """Share of all cited sentences that hit their question's evidence."""
+    cited = [(c, r) for r in results for c in r.cited]
+    if not cited:
+        return 0.0
+    return sum(hits(c.span, r.evidence) for c, r in cited) / len(cited)
+
+
+def citation_recall(results: Sequence[QuestionResult]) -> float:
+    """Share of questions where at least one cited sentence hits."""
+    if not results:
+        return 0.0
+    return sum(any(hits(c.span, r.evidence) for c in r.cited) for r in results) / len(results)
+
+
+def evidence_coverage(results: Sequence[QuestionResult]) -> float:
+    """Share of all gold spans hit by some cited sentence."""
+    gold = [(g, r) for r in results for g in r.evidence]
+    if not gold:
+        return 0.0
+    return sum(any(overlaps(g, c.span) for c in r.cited) for g, r in gold) / len(gold)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = str.maketrans("", "", string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lowercase, no punctuation, no articles, single spaces."""
+    return " ".join(_ARTICLES.sub(" ", text.lower().translate(_PUNCT)).split())
+
+
+def answer_hit(answer: str, gold_answers: Iterable[str]) -> bool:
+    """Whether the normalised answer contains a normalised gold answer (at word boundaries,
+    so that "no" is not found in "not")."""
+    padded = f" {normalize_answer(answer)} "
+    return any(g and f" {g} " in padded for g in (normalize_answer(a) for a in gold_answers))
+
+
+def answer_hit_rate(results: Sequence[QuestionResult]) -> float | None:
+    scored = [r for r in results if r.score_answer and r.gold_answers]
+    if not scored:
+        return None
+    return sum(answer_hit(r.answer, r.gold_answers) for r in scored) / len(scored)
+
+
+def offset_integrity(results: Sequence[QuestionResult]) -> float:
+    """Share of citations whose text equals the article text at their offsets (must be 1.0)."""
+    total = sum(r.citations_total for r in results)
+    return 1.0 if total == 0 else sum(r.citations_exact for r in results) / total
+
+
+def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """Area under the ROC curve (ties count half); None unless both classes are present."""
+    positives = [s for s, y in zip(scores, labels, strict=True) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not positives or not negatives:
+        return None
+    ordered = sorted(scores)
+    rank: dict[float, float] = {}
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j < len(ordered) and ordered[j] == ordered[i]:
+            j += 1
+        rank[ordered[i]] = (i + j + 1) / 2  # average 1-based rank of the tie block
+        i = j
+    rank_sum = sum(rank[s] for s in positives)
+    n_pos, n_neg = len(positives), len(negatives)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def verdict_auroc(results: Sequence[QuestionResult]) -> float | None:
+    """How well support scores separate cited sentences that hit gold from those that do not."""
+    pairs = [(c.support, hits(c.span, r.evidence)) for r in results for c in r.cited]
+    return auroc([s for s, _ in pairs], [y for _, y in pairs])
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float | int | None]:
+    """Every metric for one set of answered questions."""
+    latencies = [r.latency_ms for r in results]
+    cited = [c for r in results for c in r.cited]
+    return {
+        "questions": len(results),
+        f"recall@{k}": recall_at_k(results, k),
+        "citation_precision": citation_precision(results),
+        "citation_recall": citation_recall(results),
+        "evidence_coverage": evidence_coverage(results),
+        "answer_hit": answer_hit_rate(results),
+        "offset_integrity": offset_integrity(results),
+        "verdict_auroc": verdict_auroc(results),
+        "citations_per_answer": len(cited) / len(results) if results else 0.0,
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+    }
