@@ -1,0 +1,94 @@
+"""The diff between an articles folder and an index: what an update must add, change, move or remove.
+
+Cheap first: a file whose (path, size, mtime) matches the store is unchanged
+without being read.  Otherwise its bytes are hashed: same hash as stored means
+only its mtime moved; a hash stored under a path that is gone means a rename
+(no embedding); anything else must be parsed and embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import IngestError
+from ..ingest import ArticleFile, check_size, content_hash, list_article_files, read_article_bytes
+from ..models import IngestFailure, UpdateProgress
+from .store import StoredArticle
+
+
+@dataclass
+class Plan:
+    unchanged: int = 0
+    touched: list[tuple[ArticleFile, int]] = field(default_factory=list)
+    """Same content, new size/mtime: (file, article id) — the store's stat is refreshed."""
+    added: list[ArticleFile] = field(default_factory=list)
+    changed: list[tuple[ArticleFile, int]] = field(default_factory=list)
+    """New content at an indexed path: (file, article id)."""
+    renamed: list[tuple[ArticleFile, int]] = field(default_factory=list)
+    """Indexed content found under a new path: (file, article id)."""
+    removed: list[StoredArticle] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Indexed paths whose file now fails: their previous version stays in the index."""
+
+    @property
+    def pending(self) -> int:
+        """Files an update would add, change, move or remove."""
+        return len(self.added) + len(self.changed) + len(self.renamed) + len(self.removed)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.pending or self.touched)
+
+
+def make_plan(root: Path, stored: dict[str, StoredArticle], settings: Settings,
+              progress: Callable[[UpdateProgress], None] | None = None) -> Plan:
+    """Compare the files under ``root`` with the ``stored`` articles (by relative path).
+
+    Raises IngestError when ``root`` is not a folder.
+    """
+    files, failures = list_article_files(root)
+    plan = Plan(failed=list(failures))
+    candidates: list[tuple[ArticleFile, str, StoredArticle | None]] = []
+    for done, file in enumerate(files, 1):
+        if progress is not None:
+            progress(UpdateProgress("scan", done, len(files), file.relpath))
+        known = stored.get(file.relpath)
+        if known is not None and known.size == file.size and known.mtime == file.mtime:
+            plan.unchanged += 1
+            continue
+        too_big = check_size(file, settings)
+        if too_big is not None:
+            plan.failed.append(too_big)
+            continue
+        try:
+            digest = content_hash(read_article_bytes(file))
+        except IngestError as exc:
+            plan.failed.append(IngestFailure(file.relpath, str(exc)))
+            continue
+        if known is not None and known.content_hash == digest:
+            plan.touched.append((file, known.id))
+            plan.unchanged += 1
+        else:
+            candidates.append((file, digest, known))
+
+    present = {f.relpath for f in files} | {f.path for f in plan.failed}
+    gone = {path: article for path, article in stored.items() if path not in present}
+    gone_by_hash: dict[str, list[StoredArticle]] = {}
+    for article in sorted(gone.values(), key=lambda a: a.path):
+        gone_by_hash.setdefault(article.content_hash, []).append(article)
+    for file, digest, known in candidates:
+        if known is not None:
+            plan.changed.append((file, known.id))
+        elif gone_by_hash.get(digest):
+            article = gone_by_hash[digest].pop(0)
+            plan.renamed.append((file, article.id))
+            del gone[article.path]
+        else:
+            plan.added.append(file)
+    plan.removed = sorted(gone.values(), key=lambda a: a.path)
+    plan.kept = sorted(f.path for f in plan.failed if f.path in stored)
+    return plan
