@@ -218,3 +218,23 @@ class IndexReader:
         """Every (id, vector) held by FAISS (used by verification)."""
         with self._lock:
             return vectors.contents(self._faiss)
+
+
+def live_articles_dir(index_dir: Path) -> str | None:
+    """The articles folder the live generation was built from, or None (no index, or unreadable)."""
+    try:
+        generation = read_current(index_dir)
+    except IndexCorruptError:
+        return None
+    if generation is None:
+        return None
+    store_path = generation_dir(index_dir, generation) / STORE_NAME
+    if not store_path.is_file():
+        return None
+    conn = connect_readonly(store_path)
+    try:
+        return read_meta(conn).get("articles_dir")
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()

@@ -1,0 +1,182 @@
+"""``qa-assistant index update|rebuild|status|verify`` and ``qa-assistant watch``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import Settings, sample_articles_dir
+from ..models import UpdateProgress, UpdateReport
+from .common import build_settings, index_options, user_errors
+
+_STAGE_LABELS = {"read": "Reading ", "embed": "Embedding", "write": "Writing "}
+
+
+class _ProgressBars:
+    """One click progress bar per stage of an update, on stderr."""
+
+    def __init__(self) -> None:
+        self._stage = ""
+        self._done = 0
+        self._bar: Any = None
+
+    def __call__(self, event: UpdateProgress) -> None:
+        if event.stage == "scan":
+            return
+        if event.stage != self._stage:
+            self.close()
+            self._stage, self._done = event.stage, 0
+            self._bar = click.progressbar(length=max(event.total, 1), label=_STAGE_LABELS[event.stage],
+                                          file=sys.stderr, show_eta=event.stage == "embed")
+        if event.done > self._done:
+            self._bar.update(event.done - self._done)
+            self._done = event.done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.render_finish()
+            self._bar = None
+
+
+def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Settings:
+    """Settings for a command that updates; without --articles (and none configured), an
+    existing index keeps mirroring the folder it was built from."""
+    settings = build_settings(index_dir=index_dir, articles_dir=articles_dir)
+    if articles_dir is None and settings.articles_dir == sample_articles_dir().absolute():
+        from ..index.reader import live_articles_dir
+
+        built_from = live_articles_dir(settings.index_dir)
+        if built_from is not None:
+            settings = settings.replace(articles_dir=Path(built_from))
+    return settings
+
+
+def summary(report: UpdateReport, settings: Settings) -> str:
+    parts = [f"{report.added} added", f"{report.changed} changed", f"{report.removed} removed"]
+    if report.renamed:
+        parts.append(f"{report.renamed} moved")
+    parts.append(f"{report.unchanged} unchanged")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    return (f"Index {settings.index_dir} (generation {report.generation}) from {settings.articles_dir}: "
+            f"{', '.join(parts)} in {report.seconds:.1f} s")
+
+
+def _print_report(report: UpdateReport, settings: Settings, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    click.echo(summary(report, settings))
+    if report.failed:
+        click.echo("Not indexed (a file indexed before keeps its previous version):")
+        for failure in report.failed:
+            click.echo(f"  {failure.path}: {failure.error}")
+
+
+def _run_update(index_dir: Path | None, articles_dir: Path | None, as_json: bool, rebuild: bool) -> None:
+    from ..index import update_index
+
+    settings = settings_for_update(index_dir, articles_dir)
+    bars = None if as_json else _ProgressBars()
+    try:
+        report = update_index(settings, rebuild=rebuild, progress=bars)
+    finally:
+        if bars is not None:
+            bars.close()
+    _print_report(report, settings, as_json)
+
+
+@click.group()
+def index() -> None:
+    """Build, update, inspect and check the index of an articles folder."""
+
+
+@index.command("update")
+@index_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (counts, failures, seconds).")
+@user_errors
+def update_command(index_dir: Path | None, articles_dir: Path | None, as_json: bool) -> None:
+    """Index new, changed, moved and removed articles (only what changed is embedded)."""
+    _run_update(index_dir, articles_dir, as_json, rebuild=False)
+
+
+@index.command("rebuild")
+@index_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (counts, failures, seconds).")
+@user_errors
+def rebuild_command(index_dir: Path | None, articles_dir: Path | None, as_json: bool) -> None:
+    """Build the index again from scratch (the old one stays live until the new one is complete)."""
+    _run_update(index_dir, articles_dir, as_json, rebuild=True)
+
+
+@index.command("status")
+@index_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@user_errors
+def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: bool) -> None:
+    """Counts, embedder, and how many files an update would add, change or remove."""
+    from ..index import index_status
+
+    settings = build_settings(index_dir=index_dir)
+    status = index_status(settings, articles_dir.absolute() if articles_dir is not None else None)
+    if as_json:
+        click.echo(json.dumps(status.to_json()))
+        return
+    if status.pending < 0:
+        pending = f"unknown: articles folder {status.articles_dir} is missing"
+    elif status.pending:
+        pending = f"{status.pending} files to add, change or remove; run `qa-assistant index update`"
+    else:
+        pending = "none, the index is up to date"
+    click.echo(f"Index:     {settings.index_dir} (generation {status.generation})\n"
+               f"Articles:  {status.articles} from {status.articles_dir}\n"
+               f"Sentences: {status.sentences}\nPassages:  {status.passages}\n"
+               f"Embedder:  {status.embedder}\nPending:   {pending}")
+
+
+@index.command("verify")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="Index folder. Default: the config's index_dir (indexes/default).")
+@user_errors
+def verify_command(index_dir: Path | None) -> None:
+    """Check that the store and FAISS agree and every offset holds; exit 1 listing problems."""
+    from ..index import verify_index
+
+    settings = build_settings(index_dir=index_dir)
+    problems = verify_index(settings)
+    if problems:
+        for problem in problems:
+            click.echo(f"problem: {problem}")
+        click.echo(f"{len(problems)} problems in {settings.index_dir}; "
+                   f"run `qa-assistant index rebuild --index {settings.index_dir}`", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: {settings.index_dir} store and FAISS agree, all offsets hold")
+
+
+@click.command()
+@index_options
+@user_errors
+def watch(index_dir: Path | None, articles_dir: Path | None) -> None:
+    """Update the index now, then again whenever articles arrive or change (Ctrl-C stops)."""
+    from ..index.watch import watch_articles
+
+    settings = settings_for_update(index_dir, articles_dir)
+    stop = threading.Event()
+    click.echo(f"Watching {settings.articles_dir} for {settings.index_dir} (Ctrl-C stops)...", err=True)
+
+    def on_update(report: UpdateReport) -> None:
+        _print_report(report, settings, as_json=False)
+
+    def on_error(exc: Exception) -> None:
+        click.echo(f"Error: {exc}", err=True)
+
+    try:
+        watch_articles(settings, on_update, stop, on_error=on_error)
+    except KeyboardInterrupt:
+        stop.set()
+        click.echo("Stopped watching.", err=True)
