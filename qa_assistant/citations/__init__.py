@@ -1,0 +1,1 @@
+"""Citations of an answer: markers, lexical evidence, support scores and verdicts."""
