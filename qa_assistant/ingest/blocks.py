@@ -4,7 +4,7 @@ A block is one line, or a hard-wrapped paragraph whose lines are joined.  Lines
 are blocks because scraped news puts tag lines ("russia, putin, syria"), photo
 captions and credits on lines of their own without a full stop: split as one
 text, they would be glued to the prose around them.  Markdown markup lines
-(``---``, code fences, table rules, front matter) are left out; leading heading
+(``---``, table rules, front matter) and fenced code are left out; leading heading
 marks, bullets and quote marks are left outside the block so a heading is a
 clean sentence.  Every block is a ``[start, end)`` range into the text, never
 a copy, so offsets stay exact.
@@ -47,7 +47,7 @@ def split_blocks(text: str, *, markdown: bool = False) -> list[Span]:
             blocks.extend(_paragraph_blocks(text, paragraph, markdown))
             paragraph = []
             continue
-        if not line.strip() or (markdown and not fenced and _MARKUP_ONLY.fullmatch(line)):
+        if not line.strip() or fenced or (markdown and _MARKUP_ONLY.fullmatch(line)):
             blocks.extend(_paragraph_blocks(text, paragraph, markdown))
             paragraph = []
             continue

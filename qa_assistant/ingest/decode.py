@@ -24,6 +24,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]
 # C0 controls other than tab, newline, vertical tab, form feed and carriage return.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _SAMPLE = 65_536
+WESTERN = "cp1252"
+CHAOS_MARGIN = 0.1
+COHERENCE_MARGIN = 0.1
+"""windows-1252 wins over the detected code page when it reads about as cleanly and as much like a language."""
 
 
 def decode_article(relpath: str, data: bytes, *, html: bool = False) -> str:
@@ -80,13 +84,13 @@ def _detect(relpath: str, data: bytes) -> str:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise IngestError(f"{relpath} is not UTF-8 and its text encoding cannot be detected; save it as UTF-8")
-    encoding = best.encoding
-    if encoding in {"latin_1", "iso8859_1", "ascii"}:
-        # Real-world "latin-1" news text is nearly always windows-1252 (curly quotes, dashes in 0x80-0x9f).
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            pass
+    if best.encoding != WESTERN:
+        # Text with few non-ASCII bytes fits several single-byte code pages equally well; English and
+        # Western European news is then nearly always windows-1252 (also what "latin-1" pages really are).
+        western = from_bytes(data, cp_isolation=[WESTERN]).best()
+        if (western is not None and western.chaos <= best.chaos + CHAOS_MARGIN
+                and western.coherence >= best.coherence - COHERENCE_MARGIN):
+            return str(western)
     return str(best)
 
 

@@ -26,13 +26,14 @@ _BOILERPLATE_WORDS = frozenset(
     "promo sharing share social related subscribe signup breadcrumb breadcrumbs".split()
 )
 _NAME_SPLIT = re.compile(r"[\s_-]+")
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def extract_article(relpath: str, html: str) -> tuple[str, str]:
     """``(title, text)`` of the article in ``html``; IngestError if the page holds no article text.
 
-    ``text`` has one paragraph per block, separated by blank lines, and starts with the title.
+    ``text`` has one paragraph per line, separated by blank lines, and holds the title near the top.
     """
     import trafilatura
     from lxml import etree
@@ -42,10 +43,11 @@ def extract_article(relpath: str, html: str) -> tuple[str, str]:
         tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
     except (etree.ParserError, ValueError):
         raise IngestError(f"{relpath}: the HTML cannot be parsed; save the article text as .txt instead") from None
-    title = _page_title(tree)
     _drop_boilerplate(tree)
+    title = _page_title(tree)
+    # No metadata: its date search (htmldate + dateparser) costs seconds and only the title is needed.
     result = trafilatura.bare_extraction(
-        tree, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        tree, with_metadata=False, include_comments=False, include_tables=True, include_images=False,
     )
     body = (getattr(result, "text", None) or "").strip() if result is not None else ""
     if not body:
@@ -53,21 +55,31 @@ def extract_article(relpath: str, html: str) -> tuple[str, str]:
             f"{relpath}: no article text found (only navigation, cookie notices or other page furniture); "
             "save the article body as .txt or .md"
         )
-    title = (getattr(result, "title", None) or "").strip() or title
     paragraphs = [line.strip() for line in body.split("\n") if line.strip()]
-    if title and paragraphs[0] != title:
+    if title and title not in paragraphs[:3]:
         paragraphs.insert(0, title)
     return title or paragraphs[0], "\n\n".join(paragraphs) + "\n"
 
 
 def _page_title(tree: HtmlElement) -> str:
-    """The first <h1>, else <title> (as a fallback if trafilatura finds none)."""
-    for xpath in ("//h1", "//title"):
-        for element in tree.xpath(xpath):
-            text = " ".join(element.text_content().split())
-            if text:
-                return text
+    """The headline: the first <h1>, else og:title, else <title> without the site name."""
+    for element in tree.xpath("//h1"):
+        text = _squeeze(element.text_content())
+        if text:
+            return text
+    for content in tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content"):
+        if _squeeze(content):
+            return _squeeze(content)
+    for element in tree.xpath("//title"):
+        text = _squeeze(element.text_content())
+        if text:
+            parts = _TITLE_SEPARATOR.split(text)
+            return max(parts, key=len) if len(parts) > 1 else text
     return ""
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _drop_boilerplate(tree: HtmlElement) -> None:
