@@ -1,0 +1,41 @@
+"""``qa-assistant chat``: the Textual chat (also what plain ``qa-assistant`` opens).
+
+Only click is imported here; Textual and the engine load inside the command, and
+the models load in a worker after the first frame is on screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import build_settings, index_options, model_options, user_errors
+
+
+@click.command("chat")
+@index_options
+@model_options
+@click.option("--resume", "resume", default=None, is_flag=False, flag_value="latest", metavar="[ID]",
+              help="Continue a saved conversation of this index: the latest, or the one with this id.")
+@click.option("--new", "new", is_flag=True, default=False,
+              help="Start a new conversation (the default; overrides --resume).")
+@click.option("--auto-update", is_flag=True, default=False,
+              help="Update the index by itself when files in the articles folder change.")
+@click.option("--no-watch", is_flag=True, default=False,
+              help="Do not watch the articles folder for new or changed files.")
+@user_errors
+def chat(index_dir: Path | None = None, articles_dir: Path | None = None, model_path: Path | None = None,
+         extractive: bool | None = None, resume: str | None = None, new: bool = False,
+         auto_update: bool = False, no_watch: bool = False) -> None:
+    """Chat with the articles: answers stream in, each sentence checked against its cited sources.
+
+    Keys: F1 help, Ctrl+R update the index, Ctrl+O past conversations, Ctrl+S export an answer,
+    Escape stop an answer, Ctrl+Q quit.
+    """
+    settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
+                              extractive=extractive)
+    from ..tui.app import QAApp
+
+    app = QAApp(settings, resume=None if new else resume, auto_update=auto_update, watch=not no_watch)
+    app.run()

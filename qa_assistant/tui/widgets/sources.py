@@ -1,0 +1,127 @@
+"""The sources panel: each answer sentence with its verdict, and the sentences it cites.
+
+Cited sentences are options: Enter or a click opens the article at that sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.padding import Padding
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from ...models import AnswerSentence, Citation
+
+VERDICT_STYLES = {
+    "supported": "bold green",
+    "partial": "bold yellow",
+    "unsupported": "bold red",
+    "attributed": "bold cyan",
+}
+EMPTY = "Select an answer to see its sources."
+
+
+def sentence_prompt(index: int, sentence: AnswerSentence) -> Text:
+    """``2. partial 0.61`` (coloured by verdict), then the answer sentence."""
+    text = Text()
+    text.append(f"{index}. ", style="bold")
+    text.append(f"{sentence.verdict} {sentence.support:.2f}", style=VERDICT_STYLES.get(sentence.verdict, "bold"))
+    text.append("\n")
+    text.append(sentence.text)
+    return text
+
+
+def citation_prompt(citation: Citation) -> Padding:
+    """``[3] Title``, then the cited sentence, indented under its answer sentence."""
+    text = Text()
+    text.append(f"[{citation.n}] ", style="bold")
+    text.append(citation.title or citation.article, style="italic")
+    text.append("\n")
+    text.append(citation.text)
+    return Padding(text, (0, 0, 0, 3))
+
+
+class SourcesPanel(Vertical):
+    """Verdicts and citations of the selected answer."""
+
+    class CitationChosen(Message):
+        def __init__(self, citation: Citation) -> None:
+            super().__init__()
+            self.citation = citation
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._citations: dict[str, Citation] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(EMPTY, id="sources-title", markup=False)
+        yield OptionList(id="sources-list")
+
+    @property
+    def option_list(self) -> OptionList:
+        return self.query_one("#sources-list", OptionList)
+
+    def show(self, title: str, sentences: Sequence[AnswerSentence], citations: Sequence[Citation],
+             *, final: bool) -> None:
+        """Show one answer: sentences (checked so far, or all) and the sources given to the model."""
+        self.query_one("#sources-title", Static).update(title)
+        by_number = {c.n: c for c in citations}
+        options: list[Option] = []
+        self._citations = {}
+        cited: set[int] = set()
+        for i, sentence in enumerate(sentences, 1):
+            options.append(Option(sentence_prompt(i, sentence), id=f"s{i}", disabled=True))
+            for n in sentence.citations:
+                citation = by_number.get(n)
+                if citation is None:
+                    continue
+                cited.add(n)
+                self._add(options, f"c{n}-s{i}", citation)
+            for n in sentence.invalid_citations:
+                options.append(Option(Padding(Text(f"[{n}] names no source", style="red"), (0, 0, 0, 3)),
+                                      disabled=True))
+        others = [c for c in citations if c.n not in cited]
+        if others:
+            label = "Other sources given to the model" if final or sentences else "Sources given to the model"
+            options.append(Option(Text(label, style="bold dim"), id="others", disabled=True))
+            for citation in others:
+                self._add(options, f"c{citation.n}-o", citation)
+        option_list = self.option_list
+        option_list.clear_options()
+        option_list.add_options(options)
+        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        option_list.highlighted = first
+
+    def clear(self) -> None:
+        self.query_one("#sources-title", Static).update(EMPTY)
+        self.option_list.clear_options()
+        self._citations = {}
+
+    def citation_at(self, option_id: str | None) -> Citation | None:
+        return self._citations.get(option_id or "")
+
+    @property
+    def highlighted_citation(self) -> Citation | None:
+        option_list = self.option_list
+        if option_list.highlighted is None:
+            return None
+        return self.citation_at(option_list.get_option_at_index(option_list.highlighted).id)
+
+    def _add(self, options: list[Option], option_id: str, citation: Citation) -> None:
+        self._citations[option_id] = citation
+        options.append(Option(citation_prompt(citation), id=option_id))
+
+    @on(OptionList.OptionSelected, "#sources-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        citation = self.citation_at(event.option_id)
+        if citation is not None:
+            self.post_message(self.CitationChosen(citation))
