@@ -25,12 +25,16 @@ _MARKUP_ONLY = re.compile(
 _MD_LEAD = re.compile(r"(?:\s{0,3}(?:#{1,6}(?=\s)|>|[-*+](?=\s)|\d{1,3}[.)](?=\s)))+\s*")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
 _MD_HEADING_CLOSE = re.compile(r"\s+#+\s*$")
-_MD_BLOCK_START = re.compile(r"\s{0,3}(?:#{1,6}\s|>|[-*+]\s|\d{1,3}[.)]\s|\||!\[|<)")
-_TAG_LINE = re.compile(r"[^\W\d_][\w'&.-]*(?: [\w'&.-]+){0,3}(?:, ?[^\W_][\w'&.-]*(?: [\w'&.-]+){0,3}){2,}")
-_SENTENCE_END = re.compile(r"""[.!?…:;]["'”’)\]]*$""")
+_MD_UNWRAPPABLE = re.compile(r"#{1,6}\s|!\[|\|")
+# Lines that open a new Markdown block even inside a paragraph (only "1." can start a list there).
+_MD_BLOCK_START = re.compile(r"\s{0,3}(?:#{1,6}\s|>|[-*+]\s|1[.)]\s|\||!\[|<)")
+# A line of keywords: four or more short, comma-separated lower-case items ("russia, putin, syria, assad").
+_TAG_LINE = re.compile(r"[^\W\d_][\w'&.-]*(?: [\w'&.-]+){0,2}(?:, ?[^\W_][\w'&.-]*(?: [\w'&.-]+){0,2}){3,}")
+_RUN_ON_WORDS = frozenset("a an and as at but by for from in into of on or than that the to with".split())
+_PROSE_WORDS = re.compile(r"\b(?:and|or|the|a|an|of|to|in|was|is|said)\b")
 
-WRAP_MAX = 100
-"""Longest line (characters) of a paragraph that may be hard-wrapped."""
+WRAP_MIN, WRAP_MAX = 50, 100
+"""Widest line (characters) of a paragraph that may be hard-wrapped: text editors wrap at 60-80."""
 
 
 def split_blocks(text: str, *, markdown: bool = False) -> list[Span]:
@@ -44,15 +48,15 @@ def split_blocks(text: str, *, markdown: bool = False) -> list[Span]:
         line = text[start:end]
         if markdown and (line.lstrip().startswith("```") or line.lstrip().startswith("~~~")):
             fenced = not fenced
-            blocks.extend(_paragraph_blocks(text, paragraph, markdown))
+            blocks.extend(_paragraph_blocks(text, paragraph, markdown, title_first=not blocks))
             paragraph = []
             continue
         if not line.strip() or fenced or (markdown and _MARKUP_ONLY.fullmatch(line)):
-            blocks.extend(_paragraph_blocks(text, paragraph, markdown))
+            blocks.extend(_paragraph_blocks(text, paragraph, markdown, title_first=not blocks))
             paragraph = []
             continue
         paragraph.append((start, end))
-    blocks.extend(_paragraph_blocks(text, paragraph, markdown))
+    blocks.extend(_paragraph_blocks(text, paragraph, markdown, title_first=not blocks))
     return blocks
 
 
@@ -87,13 +91,20 @@ def front_matter_title(text: str) -> str | None:
     return None
 
 
-def _paragraph_blocks(text: str, lines: list[tuple[int, int]], markdown: bool) -> list[Span]:
+def _paragraph_blocks(text: str, lines: list[tuple[int, int]], markdown: bool, title_first: bool) -> list[Span]:
+    """Blocks of one paragraph.
+
+    With ``title_first`` (the article's first paragraph) the first line is the title and stands
+    alone, unless it plainly runs on into the next line.
+    """
     if not lines:
         return []
+    widest = max(len(text[s:e].rstrip()) for s, e in lines)
+    wrapped = WRAP_MIN <= widest <= WRAP_MAX
     groups: list[list[tuple[int, int]]] = [[lines[0]]]
-    wrapped = _is_wrapped(text, lines)
-    for prev, cur in pairwise(lines):
-        if wrapped and _continues(text, prev, cur, markdown):
+    for i, (prev, cur) in enumerate(pairwise(lines)):
+        title_alone = title_first and i == 0 and _stands_alone(text[prev[0]:prev[1]], text[cur[0]:cur[1]])
+        if wrapped and not title_alone and _continues(text, prev, cur, widest, markdown):
             groups[-1].append(cur)
         else:
             groups.append([cur])
@@ -110,24 +121,33 @@ def _paragraph_blocks(text: str, lines: list[tuple[int, int]], markdown: bool) -
     return blocks
 
 
-def _is_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
-    """A paragraph typed with hard line breaks: several lines, none long, all but the last of similar length."""
-    if len(lines) < 2:
-        return False
-    lengths = [len(text[s:e].rstrip()) for s, e in lines]
-    longest = max(lengths)
-    return longest <= WRAP_MAX and min(lengths[:-1]) >= 0.7 * longest and longest >= 50
+def _stands_alone(first: str, second: str) -> bool:
+    """Whether an article's first line is a title rather than the start of a wrapped sentence."""
+    words = first.split()
+    return not (second.lstrip()[:1].islower() or not words or words[-1].lower() in _RUN_ON_WORDS
+                or first.rstrip()[-1] in ",;:-–—(")
 
 
-def _continues(text: str, prev: tuple[int, int], cur: tuple[int, int], markdown: bool) -> bool:
-    """Whether line ``cur`` carries on the sentence text of line ``prev`` in a wrapped paragraph."""
+def _continues(text: str, prev: tuple[int, int], cur: tuple[int, int], width: int, markdown: bool) -> bool:
+    """Whether line ``cur`` carries on line ``prev`` of a paragraph typed with hard line breaks.
+
+    A line wrapped at some width is full: the next line's first word would not have fitted
+    on it.  A short line (a title, a tag line, a credit) is a block of its own.  Sentence
+    ends inside a joined block are found by the splitter, so punctuation plays no part here.
+    """
     before = text[prev[0]:prev[1]].strip()
     after = text[cur[0]:cur[1]]
-    if markdown and _MD_BLOCK_START.match(after):
+    first_word = after.lstrip(" \t").split(" ", 1)[0]  # editors break lines at plain spaces only
+    if len(text[prev[0]:prev[1]].rstrip()) + 1 + len(first_word) <= width:
         return False
-    if _TAG_LINE.fullmatch(before) and before == before.lower():
+    if markdown and (_MD_BLOCK_START.match(after) or _MD_UNWRAPPABLE.match(before)):
         return False
-    return not _SENTENCE_END.search(before) or after.lstrip()[:1].islower()
+    return not is_tag_line(before)
+
+
+def is_tag_line(line: str) -> bool:
+    """A scraped page's keyword line, such as "transport, council, tram, budget, city"."""
+    return line == line.lower() and bool(_TAG_LINE.fullmatch(line)) and not _PROSE_WORDS.search(line)
 
 
 def _skip_markdown_lead(text: str, start: int, end: int) -> int:

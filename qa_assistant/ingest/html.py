@@ -39,10 +39,14 @@ def extract_article(relpath: str, html: str) -> tuple[str, str]:
     from lxml import etree
     from lxml import html as lxml_html
 
+    no_article = IngestError(
+        f"{relpath}: no article text found (only navigation, cookie notices or other page furniture); "
+        "save the article body as .txt or .md"
+    )
     try:
         tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
     except (etree.ParserError, ValueError):
-        raise IngestError(f"{relpath}: the HTML cannot be parsed; save the article text as .txt instead") from None
+        raise no_article from None  # lxml parses almost anything: this means no elements at all
     _drop_boilerplate(tree)
     title = _page_title(tree)
     # No metadata: its date search (htmldate + dateparser) costs seconds and only the title is needed.
@@ -51,10 +55,7 @@ def extract_article(relpath: str, html: str) -> tuple[str, str]:
     )
     body = (getattr(result, "text", None) or "").strip() if result is not None else ""
     if not body:
-        raise IngestError(
-            f"{relpath}: no article text found (only navigation, cookie notices or other page furniture); "
-            "save the article body as .txt or .md"
-        )
+        raise no_article
     paragraphs = [line.strip() for line in body.split("\n") if line.strip()]
     if title and title not in paragraphs[:3]:
         paragraphs.insert(0, title)

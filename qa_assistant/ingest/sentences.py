@@ -63,7 +63,9 @@ def _split_block(text: str, block: Span, tokenizer: Tokenizer) -> list[Span]:
 def _sentence_starts(text: str, block: Span, tokenizer: Tokenizer) -> list[int]:
     from syntok.segmenter import segment
 
-    tokens = tokenizer.tokenize(text[block.start:block.end], block.start)
+    # A block holds no paragraph break: its line breaks (a joined hard-wrapped paragraph) are
+    # spaces, or syntok takes "St.\nAnne's" for a sentence end.  Same length, same offsets.
+    tokens = tokenizer.tokenize(text[block.start:block.end].replace("\n", " "), block.start)
     starts = [block.start]
     for sentence in segment(tokens):
         first = sentence[0].offset

@@ -68,6 +68,30 @@ def test_hard_wrapped_paragraph_is_joined() -> None:
     ]
 
 
+def test_wrapped_text_keeps_title_tag_line_and_credit_apart() -> None:
+    text = ("Riverton Council Approves Eastside Tram Line After Marathon Session\n"
+            "The Riverton city council voted 9-4 late Tuesday to approve an 8.8-mile\n"
+            "route linking Central Station on St. Anne's Square with the Harbour Gate\n"
+            "district, led by Gen. Manager Tom Whitaker of the transport department.\n"
+            "\n"
+            "transport, council, tram, budget, city\n"
+            "Mayor Ana Ruiz speaks to reporters outside Riverton City Hall after the\n"
+            "council vote on Tuesday, Nov. 18. The vote ended six years of debate.\n"
+            "Coastal Press Photo/Carla Jimenez\n")
+    flat = [" ".join(s.split()) for s in sentences(text)]
+    assert flat == [
+        "Riverton Council Approves Eastside Tram Line After Marathon Session",
+        "The Riverton city council voted 9-4 late Tuesday to approve an 8.8-mile route linking Central "
+        "Station on St. Anne's Square with the Harbour Gate district, led by Gen. Manager Tom Whitaker of "
+        "the transport department.",
+        "transport, council, tram, budget, city",
+        "Mayor Ana Ruiz speaks to reporters outside Riverton City Hall after the council vote on Tuesday, "
+        "Nov. 18.",
+        "The vote ended six years of debate.",
+        "Coastal Press Photo/Carla Jimenez",
+    ]
+
+
 def test_markdown_headings_lists_and_markup() -> None:
     text = ("---\ntitle: Drought\n---\n\n# Marren Valley Declares Drought #\n\n*By Lena Ford*\n\n---\n\n"
             "## What is banned\n\n- Watering lawns with sprinklers\n- Washing cars at home\n\n"
@@ -99,3 +123,22 @@ def test_crlf_free_text_and_blank_input() -> None:
     assert split_sentences("") == []
     assert split_sentences("  \n\n \t\n") == []
     assert sentences("One.\n\n\nTwo.") == ["One.", "Two."]
+
+
+def test_random_text_always_keeps_the_contract() -> None:
+    import random
+
+    pieces = list("abc XYZ .,;:!?\"'“”‘’()[]-—\n\n\r\t#*>|`~_") + [
+        "U.S.", "Gen. ", "Jan. 7", "Dr. ", " e.g. ", "\u00a0", "\u200b", "\u2028", "\x0c", "\x85", "é", "東京",
+        "😀", "...", "\n---\n", "\n# ", "\n- ", "word ", "Word. ", "x" * 300,
+    ]
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+        for markdown in (False, True):
+            previous_end = 0
+            for span in split_sentences(text, markdown=markdown):
+                piece = text[span.start:span.end]
+                assert piece and piece == piece.strip() and len(piece) <= MAX_SENTENCE_CHARS, repr(text)
+                assert span.start >= previous_end, repr(text)
+                previous_end = span.end
