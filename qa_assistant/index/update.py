@@ -117,12 +117,14 @@ class _Update:
         return self.embedder
 
     def _build(self, plan: Plan, current: int | None) -> tuple[Applied, int]:
+        needs_model = bool(plan.added or plan.changed) or not self.meta
+        embedder = self._need_embedder() if needs_model else None
         generation = layout.next_generation(self.index_dir)
         temp = layout.temp_dir(self.index_dir, generation)
         temp.mkdir(parents=True)
         published = swapped = False
         try:
-            applied = self._write_generation(plan, current, temp, generation)
+            applied = self._write_generation(plan, current, temp, generation, embedder)
             layout.publish(self.index_dir, temp, generation)
             published = True
             self.checkpoint("before-current-swap")
@@ -137,11 +139,10 @@ class _Update:
         layout.remove_stale(self.index_dir, keep={generation} | ({current} if current is not None else set()))
         return applied, generation
 
-    def _write_generation(self, plan: Plan, current: int | None, temp: Path, generation: int) -> Applied:
+    def _write_generation(self, plan: Plan, current: int | None, temp: Path, generation: int,
+                          embedder: Embedder | None) -> Applied:
         store_path = temp / layout.STORE_NAME
         incremental = current is not None and not self.rebuild
-        needs_model = bool(plan.added or plan.changed) or not self.meta
-        embedder = self._need_embedder() if needs_model else None
         dimension = embedder.dimension if embedder is not None else int(self.meta["dimension"])
         if current is not None and incremental:
             conn = copy_store(layout.generation_dir(self.index_dir, current) / layout.STORE_NAME, store_path)
