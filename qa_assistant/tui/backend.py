@@ -179,6 +179,11 @@ class Backend:
         self.preimport()
         from ..index import update_index
 
+        folder = self.settings.articles_dir
+        if not folder.is_dir():  # said at once, before loading the embedder
+            self.post(UpdateFinished(None, f"the articles folder {folder} does not exist; "
+                                           "restart the chat with --articles DIR"))
+            return
         try:
             report = update_index(self.settings, self.shared_embedder(), rebuild=rebuild,
                                   progress=lambda p: self.post(UpdateProgressed(p)))

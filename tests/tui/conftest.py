@@ -1,0 +1,83 @@
+"""Fixtures of the chat tests: small articles, a real index, the real embedder and engines.
+
+The embedder is loaded once per session and shared by every app (``QAApp(embedder=...)``);
+the extractive engine over the session index is shared too.  Tests that change an
+index work on their own copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tui_helpers import make_settings, write_articles
+
+from qa_assistant.config import Settings
+
+
+@pytest.fixture(scope="session")
+def tui_articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_articles(tmp_path_factory.mktemp("tui-articles"))
+
+
+@pytest.fixture(scope="session")
+def tui_embedder(tui_articles: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from qa_assistant.embed import load_embedder
+
+    return load_embedder(make_settings(tui_articles, tmp_path_factory.mktemp("unused")))
+
+
+@pytest.fixture(scope="session")
+def tui_index(tui_articles: Path, tui_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built index of ARTICLES (read-only for the tests: copy it to change it)."""
+    from qa_assistant.index import update_index
+
+    index = tmp_path_factory.mktemp("tui-index") / "index"
+    update_index(make_settings(tui_articles, index), tui_embedder)
+    return index
+
+
+@pytest.fixture(scope="session")
+def tui_settings(tui_articles: Path, tui_index: Path) -> Settings:
+    return make_settings(tui_articles, tui_index)
+
+
+@pytest.fixture(scope="session")
+def extractive_engine(tui_settings: Settings, tui_embedder: Any) -> Iterator[Any]:
+    from qa_assistant.answer import Engine
+
+    engine = Engine(tui_settings, embedder=tui_embedder)
+    engine.load()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def private_index(tmp_path: Path, tui_index: Path) -> tuple[Path, Path]:
+    """A copy of the articles and the index the test may change: ``(articles, index)``."""
+    articles = write_articles(tmp_path / "articles")
+    index = tmp_path / "index"
+    shutil.copytree(tui_index, index, ignore=shutil.ignore_patterns("conversations", ".lock"))
+    return articles, index
+
+
+@pytest.fixture
+def make_app(tui_settings: Settings, extractive_engine: Any, tui_embedder: Any,
+             tmp_path: Path) -> Callable[..., Any]:
+    """``make_app(**kwargs)``: a QAApp on the shared extractive engine, saving conversations in tmp_path."""
+    from qa_assistant.conversations import ConversationStore
+    from qa_assistant.tui.app import QAApp
+
+    def build(settings: Settings | None = None, **kwargs: Any) -> QAApp:
+        kwargs.setdefault("watch", False)
+        if settings is None:
+            kwargs.setdefault("engine", extractive_engine)
+        kwargs.setdefault("embedder", tui_embedder)
+        app = QAApp(settings or tui_settings, **kwargs)
+        app.store = ConversationStore(tmp_path / "conversations")
+        return app
+
+    return build

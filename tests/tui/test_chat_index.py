@@ -1,0 +1,75 @@
+"""The index from the chat: status bar, new files noticed, Ctrl+R updates, starting without an index."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tui_helpers import ARTICLES, NEW_ARTICLE, TERMINAL, ask, make_settings, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_new_file_is_noticed_and_ctrl_r_makes_it_answerable(make_app: Any, private_index: tuple[Path, Path],
+                                                           tmp_path: Path) -> None:
+    articles, index = private_index
+    settings = make_settings(articles, index, watch_debounce_ms=100)
+    app = make_app(settings, watch=True)
+    n = len(ARTICLES)
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            bar = app.chat.status_bar
+            await wait_for(pilot, lambda: app.ready and f"{n} articles" in bar.info_text, 60, "the index bar")
+            assert "up to date" in bar.info_text
+            assert "all-MiniLM-L6-v2" in bar.info_text and "extractive" in bar.info_text
+            await pilot.pause(0.5)  # the watcher is running
+            name, text = NEW_ARTICLE
+            (articles / name).write_text(text, encoding="utf-8")
+            await wait_for(pilot, lambda: "1 new/changed" in bar.info_text, 30, "the pending count")
+
+            await pilot.press("ctrl+r")  # runs in a worker: the chat stays usable meanwhile
+            await ask(pilot, "How fast did the glacier retreat?")
+            await wait_for(pilot, lambda: f"{n + 1} articles" in bar.info_text, 60, "the updated count")
+            assert "up to date" in bar.info_text
+            assert not app.updating
+            assert any(n.title == "Index updated" and "1 added" in n.message for n in app._notifications)
+            view = await ask(pilot, "How many visitors came to the Kessingham apple festival?")
+            assert "12,000 visitors" in view.answer.answer
+            cited = {c.article for c in view.answer.citations if c.n in view.answer.sentences[0].citations}
+            assert cited == {name}
+
+    asyncio.run(scenario())
+
+
+def test_starts_without_an_index_says_how_to_build_it_and_ctrl_r_builds_it(make_app: Any, tmp_path: Path) -> None:
+    from tui_helpers import write_articles
+
+    articles = write_articles(tmp_path / "articles")
+    index = tmp_path / "no-index-yet"
+    app = make_app(make_settings(articles, index))
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            notice = app.chat.transcript.query_one("#notice")
+            await wait_for(pilot, lambda: app.index_missing, 30, "the missing index")
+            text = str(notice.content)
+            assert "No index yet" in text and "Ctrl+R" in text
+            assert f"qa-assistant index update --index {index} --articles {articles}" in text
+            assert "No index — Ctrl+R builds it" in app.chat.status_bar.info_text
+            assert any("Ctrl+R" in n.message for n in app._notifications)
+            # a question asked now waits for the index
+            app.chat.prompt.value = "Who won the chess final?"
+            await pilot.press("enter")
+            view = app.chat.transcript.exchanges[-1]
+            assert "press Ctrl+R" in str(view.query_one(".state").content)
+
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: view.done, 90, "the index, the engine and the answer")
+            assert "Okonkwo" in view.answer.answer
+            assert f"{len(ARTICLES)} articles" in app.chat.status_bar.info_text
+            assert "No index" not in str(notice.content)
+
+    asyncio.run(scenario())

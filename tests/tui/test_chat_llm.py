@@ -1,0 +1,54 @@
+"""The chat with the real packaged LLM: tokens stream in, Escape stops and gives the question back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from tui_helpers import TERMINAL, ask, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def llm_engine(tui_settings: Any, tui_embedder: Any) -> Any:
+    from qa_assistant.answer import Engine
+
+    engine = Engine(tui_settings.replace(extractive=False, max_tokens=160), embedder=tui_embedder)
+    engine.load()
+    if engine.mode != "llm":
+        pytest.fail(f"the packaged LLM did not load: {engine.notice}")
+    yield engine
+    engine.close()
+
+
+def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_engine: Any) -> None:
+    app = make_app(llm_engine.settings, engine=llm_engine)
+    question = "Describe in detail everything about the harbour bridge, the mayor and the council vote."
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.ready, 60, "the engine")
+            assert "SmolLM2" in app.chat.status_bar.info_text
+            app.chat.prompt.value = question
+            await pilot.press("enter")
+            view = app.chat.transcript.exchanges[-1]
+            await wait_for(pilot, lambda: view.text.strip() != "", 60, "the first tokens")
+            assert app.current is view
+            cancel = app.cancel_event
+            await pilot.press("escape")
+            assert cancel is not None and cancel.is_set()
+            await wait_for(pilot, lambda: app.current is None, 60, "the generation to stop")
+            assert app.chat.prompt.value == question
+            assert view not in app.chat.transcript.exchanges
+            assert app.conversation.answers == []
+            assert any(n.title == "Stopped" for n in app._notifications)
+
+            # the next question is answered in full, with checked sentences
+            answered = await ask(pilot, "How much will the harbour bridge cost?", timeout=120)
+            assert answered.answer.sentences
+            assert {s.verdict for s in answered.answer.sentences} <= {"supported", "partial", "unsupported",
+                                                                         "attributed"}
+
+    asyncio.run(scenario())
