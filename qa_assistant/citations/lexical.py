@@ -30,6 +30,17 @@ NUMBER_WORDS = {
     "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
     "million": "1000000", "billion": "1000000000", "first": "1", "second": "2", "third": "3",
 }
+_IRREGULAR = {
+    "rose": "rise", "risen": "rise", "began": "begin", "begun": "begin", "fell": "fall", "fallen": "fall",
+    "won": "win", "went": "go", "gone": "go", "took": "take", "taken": "take", "made": "make", "led": "lead",
+    "held": "hold", "grew": "grow", "grown": "grow", "paid": "pay", "sold": "sell", "built": "build",
+    "bought": "buy", "died": "die", "dies": "die", "dying": "die", "lost": "lose", "left": "leave",
+    "brought": "bring", "thought": "think", "found": "find", "gave": "give", "given": "give", "came": "come",
+    "became": "become", "spent": "spend", "sent": "send", "kept": "keep", "met": "meet", "ran": "run",
+    "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "fought": "fight",
+    "struck": "strike", "caught": "catch", "taught": "teach", "shot": "shoot", "hit": "hit", "cut": "cut",
+    "men": "man", "women": "woman", "children": "child", "people": "person",
+}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_][\w'’-]*")
 
 
@@ -39,6 +50,8 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.strip("'-")
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
                          ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

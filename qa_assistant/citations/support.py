@@ -137,14 +137,29 @@ class SupportChecker:
 
     def _judge(self, sentence: str, claim: str, vector: np.ndarray, citations: Sequence[Citation],
                citation_vectors: np.ndarray) -> AnswerSentence:
+        text, valid, invalid = parse_markers_in(sentence, {c.n for c in citations})
+        return self.judge(text, claim, vector, valid, invalid, citations, citation_vectors)
+
+    def judge(self, text: str, claim: str, vector: np.ndarray, cited: tuple[int, ...], invalid: tuple[int, ...],
+              citations: Sequence[Citation], citation_vectors: np.ndarray,
+              attributed: bool = False) -> AnswerSentence:
+        """The verdict for one sentence whose cited numbers are already known.
+
+        ``cited`` numbers must name entries of ``citations``; with none, the best
+        single source is attributed when it clears the partial threshold.
+        ``attributed`` keeps the "attributed" verdict for a citation the program
+        added earlier (re-checks of saved answers).
+        """
         by_number = {c.n: i for i, c in enumerate(citations)}
-        text, valid, invalid = parse_markers_in(sentence, set(by_number))
         claim_terms = terms(claim)
         source_terms = [terms(c.text) for c in citations]
-        if valid:
-            rows = [by_number[n] for n in valid]
+        if cited:
+            rows = [by_number[n] for n in cited]
             scored = self.score(vector, claim_terms, citation_vectors[rows], [source_terms[r] for r in rows])
-            return AnswerSentence(text=text, citations=valid, verdict=self.thresholds.verdict(scored.score),
+            verdict = self.thresholds.verdict(scored.score)
+            if attributed and verdict != "unsupported":
+                verdict = "attributed"
+            return AnswerSentence(text=text, citations=cited, verdict=verdict,  # type: ignore[arg-type]
                                   support=scored.score, invalid_citations=invalid)
         best, best_row = Scored(0.0, 0.0, 0.0, 0), -1
         for row in range(len(citations)):
@@ -156,3 +171,11 @@ class SupportChecker:
                                   support=best.score, invalid_citations=invalid)
         return AnswerSentence(text=text, citations=(), verdict="unsupported", support=best.score,
                               invalid_citations=invalid)
+
+    def encode_claims(self, claims: Sequence[str]) -> np.ndarray:
+        """Vectors of answer sentences (markers already stripped)."""
+        return self._encode(claims)
+
+    def encode_sources(self, citations: Sequence[Citation]) -> np.ndarray:
+        """Vectors of the numbered source sentences."""
+        return self._encode([c.text for c in citations])
