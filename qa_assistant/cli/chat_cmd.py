@@ -6,11 +6,17 @@ the models load in a worker after the first frame is on screen.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import build_settings, index_options, model_options, user_errors
+
+if TYPE_CHECKING:
+    from ..tui.app import QAApp
 
 
 @click.command("chat")
@@ -39,3 +45,17 @@ def chat(index_dir: Path | None = None, articles_dir: Path | None = None, model_
 
     app = QAApp(settings, resume=None if new else resume, auto_update=auto_update, watch=not no_watch)
     app.run()
+    _exit_now_if_idle(app)
+
+
+def _exit_now_if_idle(app: QAApp) -> None:
+    """Skip the interpreter's slow teardown of the loaded model runtimes (seconds) after quitting.
+
+    Everything is saved by then (conversations are written after each answer).  Only in
+    a real terminal, and not while an index update is still finishing (it is allowed to end).
+    """
+    if app.updating or not sys.stdout.isatty():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(app.return_code or 0)
