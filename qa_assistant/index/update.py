@@ -159,8 +159,10 @@ class _Update:
             jobs: list[tuple[ArticleFile, int | None]] = [(f, i) for f, i in plan.changed]
             jobs += [(f, None) for f in plan.added]
             docs, failed = parse_files(jobs, self.settings, self.progress)
-            applied = embed_and_store(docs, embedder, writer, self.progress) if docs else Applied()
-            assert embedder is not None or not docs
+            applied = Applied()
+            if docs:
+                assert embedder is not None  # loaded whenever files are to be parsed
+                applied = embed_and_store(docs, embedder, writer, self.progress)
             applied.failed = failed
             removed_ids.extend(applied.old_passage_ids)
             self._report_progress(0)

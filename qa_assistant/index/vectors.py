@@ -133,10 +133,19 @@ def load(path: Path, spec: FaissSpec) -> Any:
 
 def search(index: Any, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
     """(id, cosine) of the ``k`` nearest passages, best first."""
+    import faiss
+
     if index.ntotal == 0 or k <= 0:
         return []
     query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-    scores, ids = index.search(query, min(k, index.ntotal))
+    # One query gains nothing from OpenMP threads, and on a busy machine their barrier
+    # costs tens of milliseconds; the setting is per calling thread, so restore it.
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        scores, ids = index.search(query, min(k, index.ntotal))
+    finally:
+        faiss.omp_set_num_threads(threads)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
 

@@ -1,0 +1,102 @@
+"""Full index build of the SQuAD articles, model load included.
+
+    python bench/index_build.py [--articles DIR] [--backend auto|torch|onnx|onnx-int8] [--json]
+
+Default articles: ``../shared/eval/squad/articles`` (or ``$QA_ASSISTANT_SHARED``).
+Builds a fresh index in a temp folder and reports wall and CPU seconds for the
+model load and for each stage of the update (scan, read+parse, embed, write),
+with the counts.  The machine may be shared: the load average is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from qa_assistant.config import Settings  # noqa: E402
+from qa_assistant.embed import load_embedder  # noqa: E402
+from qa_assistant.index import open_index, update_index  # noqa: E402
+from qa_assistant.models import UpdateProgress  # noqa: E402
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+
+
+class StageClock:
+    """Wall seconds spent in each stage, from the update's progress events."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.since = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, event: UpdateProgress) -> None:
+        if event.stage != self.stage:
+            self.finish()
+            self.stage = event.stage
+
+    def finish(self) -> None:
+        now = time.perf_counter()
+        if self.stage:
+            self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + now - self.since
+        self.since = now
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=shared_dir() / "eval" / "squad" / "articles")
+    parser.add_argument("--backend", default="auto")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not args.articles.is_dir():
+        sys.exit(f"articles folder {args.articles} is absent")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(articles_dir=args.articles.resolve(), index_dir=Path(tmp) / "index",
+                            embedder_backend=args.backend)
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        embedder = load_embedder(settings)
+        load_wall, load_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        clock = StageClock()
+        wall1, cpu1 = time.perf_counter(), time.process_time()
+        report = update_index(settings, embedder, progress=clock)
+        clock.finish()
+        update_wall, update_cpu = time.perf_counter() - wall1, time.process_time() - cpu1
+        with open_index(settings.index_dir) as reader:
+            n_articles, n_sentences, n_passages = reader.counts()
+            kind = reader.meta.faiss_kind
+
+    figures = {
+        "articles": n_articles, "sentences": n_sentences, "passages": n_passages, "faiss": kind,
+        "backend": embedder.backend, "load_s": round(load_wall, 2), "load_cpu_s": round(load_cpu, 2),
+        "stages_s": {k: round(v, 2) for k, v in clock.seconds.items()},
+        "update_s": round(update_wall, 2), "update_cpu_s": round(update_cpu, 2),
+        "total_s": round(load_wall + update_wall, 2), "failed": len(report.failed),
+        "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+    }
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"index build of {args.articles}")
+    print(f"  {n_articles} articles, {n_sentences} sentences, {n_passages} passages, FAISS {kind}, "
+          f"embedder backend {embedder.backend}")
+    print(f"  model load   {load_wall:6.2f} s  (cpu {load_cpu:.1f} s)")
+    for stage, seconds in clock.seconds.items():
+        print(f"  {stage:<12} {seconds:6.2f} s")
+    print(f"  update       {update_wall:6.2f} s  (cpu {update_cpu:.1f} s)")
+    print(f"  total        {load_wall + update_wall:6.2f} s  (goal: <= 30 s)")
+    print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
+
+
+if __name__ == "__main__":
+    main()
