@@ -31,8 +31,7 @@ class Plan:
     """Indexed content found under a new path: (file, article id)."""
     removed: list[StoredArticle] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    """Indexed paths whose file now fails: their previous version stays in the index."""
+    """Files that cannot be used; an indexed version of one stays in the index."""
 
     @property
     def pending(self) -> int:
@@ -76,7 +75,10 @@ def make_plan(root: Path, stored: dict[str, StoredArticle], settings: Settings,
             candidates.append((file, digest, known))
 
     present = {f.relpath for f in files} | {f.path for f in plan.failed}
-    gone = {path: article for path, article in stored.items() if path not in present}
+    # Articles under a folder that could not be listed are not gone, just unseen ("" = the root itself).
+    unseen = tuple("" if f.path == "." else f"{f.path}/" for f in failures)
+    gone = {path: article for path, article in stored.items()
+            if path not in present and not path.startswith(unseen)}
     gone_by_hash: dict[str, list[StoredArticle]] = {}
     for article in sorted(gone.values(), key=lambda a: a.path):
         gone_by_hash.setdefault(article.content_hash, []).append(article)
@@ -90,5 +92,4 @@ def make_plan(root: Path, stored: dict[str, StoredArticle], settings: Settings,
         else:
             plan.added.append(file)
     plan.removed = sorted(gone.values(), key=lambda a: a.path)
-    plan.kept = sorted(f.path for f in plan.failed if f.path in stored)
     return plan

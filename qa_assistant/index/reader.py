@@ -84,7 +84,19 @@ def open_index(index_dir: Path, embedder_name: str | None = None) -> IndexReader
     """
     index_dir = Path(index_dir)
     generation = require_current(index_dir)
-    conn, meta, index = open_generation(index_dir, generation)
+    for _attempt in range(3):
+        try:
+            conn, meta, index = open_generation(index_dir, generation)
+            break
+        except IndexCorruptError:
+            # Two updates may have finished between reading CURRENT and opening its files,
+            # deleting them; if CURRENT moved on, open the new generation instead.
+            newer = require_current(index_dir)
+            if newer == generation:
+                raise
+            generation = newer
+    else:
+        conn, meta, index = open_generation(index_dir, generation)
     try:
         check_embedder(index_dir, meta, embedder_name)
     except BaseException:

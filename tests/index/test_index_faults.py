@@ -209,3 +209,21 @@ def test_status_counts_pending_changes_cheaply(built: Settings, monkeypatch: pyt
     assert index_status(built).pending == 2
     assert sorted(read) == ["new.txt", "science/volcano.txt"]  # unchanged files are not read
     assert index_status(built, built.articles_dir.parent / "missing").pending == -1
+
+
+def test_articles_under_an_unlistable_folder_are_kept(built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa_assistant.index.plan as plan_module
+    from qa_assistant.models import IngestFailure
+
+    real = plan_module.list_article_files
+
+    def listing(root: Path) -> tuple[list, list[IngestFailure]]:  # type: ignore[type-arg]
+        files, failures = real(root)
+        return ([f for f in files if not f.relpath.startswith("science/")],
+                failures + [IngestFailure("science", "science cannot be read (permission denied)")])
+
+    monkeypatch.setattr(plan_module, "list_article_files", listing)
+    report = update_index(built, HashEmbedder())
+    assert report.removed == 0 and [f.path for f in report.failed] == ["science"]
+    with open_index(built.index_dir) as reader:
+        assert reader.article_by_path("science/volcano.txt") is not None
