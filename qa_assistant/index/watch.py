@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..errors import QAError
+from ..errors import IngestError, QAError
 from ..ingest import is_article_name
 from ..models import UpdateProgress, UpdateReport
 from .update import update_index
@@ -52,14 +52,17 @@ def watch_articles(settings: Settings, on_update: Callable[[UpdateReport], None]
     ``on_update`` gets each report.  A user error during an update (another
     process holds the lock, a damaged index...) goes to ``on_error`` and watching
     goes on; without ``on_error`` it is raised.  The embedder is loaded once.
+    Raises IngestError at once when the articles folder does not exist.
     """
     import watchfiles
 
+    root = Path(settings.articles_dir).absolute()
+    if not root.is_dir():
+        raise IngestError(f"articles folder {root} does not exist; pass --articles or set 'articles_dir'")
     if embedder is None:
         from ..embed import load_embedder
 
         embedder = load_embedder(settings)
-    root = Path(settings.articles_dir).absolute()
 
     def run_update() -> None:
         try:

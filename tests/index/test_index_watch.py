@@ -88,3 +88,9 @@ def test_watch_command_stops_cleanly_on_ctrl_c(settings: Settings) -> None:
             proc.kill()
     assert proc.returncode == 0, stderr
     assert "3 added" in stdout and "Stopped watching." in stderr
+
+
+def test_watch_refuses_a_missing_folder(tmp_path: Path) -> None:
+    settings = Settings(articles_dir=tmp_path / "nope", index_dir=tmp_path / "index")
+    with pytest.raises(QAError, match="nope"):
+        watch_articles(settings, lambda report: None, threading.Event())
