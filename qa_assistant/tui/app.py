@@ -22,7 +22,6 @@ from ..errors import QAError
 from ..models import Done, Retrieved, SentenceChecked, Status, Token
 from . import messages as msg
 from .backend import Backend, llm_label
-from .commands import ChatCommands
 from .conversation_view import ConversationView
 from .index_view import IndexView
 from .keys import app_bindings
@@ -32,10 +31,19 @@ from .screens.help import HelpScreen
 from .widgets.exchange import ExchangeView
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from ..answer import Engine
     from ..config import Settings
     from ..embed import Embedder
     from ..models import Citation
+
+
+def chat_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (keeps start-up fast)."""
+    from .commands import ChatCommands
+
+    return ChatCommands
 
 
 class QAApp(IndexView, ConversationView):
@@ -44,7 +52,7 @@ class QAApp(IndexView, ConversationView):
     CSS_PATH = "app.tcss"
     TITLE = "qa-assistant"
     BINDINGS = app_bindings()
-    COMMANDS = App.COMMANDS | {ChatCommands}
+    COMMANDS = App.COMMANDS | {chat_commands}
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None, embedder: Embedder | None = None,
                  resume: str | None = None, auto_update: bool = False, watch: bool = True) -> None:

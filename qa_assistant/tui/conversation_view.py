@@ -10,7 +10,6 @@ from textual.app import App
 
 from ..conversations import Conversation, ConversationStore
 from ..errors import QAError
-from ..export import answer_markdown, export_answer
 from .screens.conversations import ConversationsScreen
 from .widgets.exchange import ExchangeView
 
@@ -97,6 +96,8 @@ class ConversationView(App[None]):
         if view is None or view.answer is None:
             self.notify("No answer to export yet.", severity="warning")
             return
+        from ..export import answer_markdown, export_answer
+
         try:
             path = export_answer(view.answer, self.store.folder / EXPORTS_DIR_NAME)
         except QAError as exc:

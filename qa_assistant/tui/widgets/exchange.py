@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from ...models import Answer, AnswerSentence, Citation
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -60,6 +61,8 @@ class ExchangeView(Vertical):
         self._render_pending = False
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown  # imported with the first answer: keeps start-up fast
+
         yield Static(self.question, classes="question", markup=False)
         yield Markdown("", classes="answer", open_links=False)
         yield Static("", classes="state", markup=False)
@@ -98,19 +101,22 @@ class ExchangeView(Vertical):
         body = link_markers(answer.answer.strip(), len(answer.citations)) or "_(no answer)_"
         if answer.notice:
             body += f"\n\n> {answer.notice}"
-        self.query_one(Markdown).update(body)
+        self.markdown.update(body)
         self.set_state("")
 
     def _render_stream(self) -> None:
         self._render_pending = False
         if self.answer is None:
-            self.query_one(Markdown).update(link_markers(self._text, len(self.citations)))
+            self.markdown.update(link_markers(self._text, len(self.citations)))
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self))
 
-    @on(Markdown.LinkClicked)
-    def _link(self, event: Markdown.LinkClicked) -> None:
+    @property
+    def markdown(self) -> Markdown:
+        return cast("Markdown", self.query_one(".answer"))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
         if event.href.startswith("cite:") and event.href[5:].isdigit():
             self.post_message(self.CitationClicked(self, int(event.href[5:])))

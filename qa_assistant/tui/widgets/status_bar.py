@@ -39,13 +39,13 @@ class IndexStatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static("Index: reading…", id="index-info", markup=False)
-        yield LoadingIndicator(id="busy")
+        busy = LoadingIndicator(id="busy")
+        busy.display = False
+        yield busy
         yield Static("", id="activity", markup=False)
-        yield ProgressBar(id="update-progress", show_eta=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#update-progress").display = False
-        self.query_one("#busy").display = False
+        progress = ProgressBar(id="update-progress", show_eta=False)
+        progress.display = False
+        yield progress
 
     @property
     def info_text(self) -> str:
