@@ -81,7 +81,7 @@ class ConversationView(App[None]):
         await transcript.clear()
         last: ExchangeView | None = None
         for answer in self.conversation.answers:
-            last = ExchangeView(answer.id or uuid.uuid4().hex[:12], answer.question)
+            last = ExchangeView(uuid.uuid4().hex[:12], answer.question)
             await transcript.add(last)
             last.finish(answer)
         self.chat.sub_title = self.conversation.title if self.conversation.answers else ""

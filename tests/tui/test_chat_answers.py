@@ -112,6 +112,24 @@ def test_question_typed_before_the_engine_is_ready_is_answered_when_it_is(make_a
     asyncio.run(scenario())
 
 
+def test_escape_withdraws_a_question_still_waiting_for_the_engine(make_app: Any, tui_settings: Any) -> None:
+    app = make_app(tui_settings)
+    app.backend.engine_lock.acquire()  # the engine stays "loading" for the whole test
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            app.chat.prompt.value = "Who won the chess final?"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(app.chat.transcript.exchanges) == 1, 5, "the question")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not app.chat.transcript.exchanges, 5, "the question withdrawn")
+            assert app.chat.prompt.value == "Who won the chess final?"
+            assert not app.queue
+        app.backend.engine_lock.release()
+
+    asyncio.run(scenario())
+
+
 def test_input_history_up_and_down(make_app: Any) -> None:
     app = make_app()
 

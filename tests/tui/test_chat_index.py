@@ -44,6 +44,25 @@ def test_new_file_is_noticed_and_ctrl_r_makes_it_answerable(make_app: Any, priva
     asyncio.run(scenario())
 
 
+def test_auto_update_indexes_new_files_by_itself(make_app: Any, private_index: tuple[Path, Path]) -> None:
+    articles, index = private_index
+    app = make_app(make_settings(articles, index, watch_debounce_ms=100), watch=True, auto_update=True)
+    n = len(ARTICLES)
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            bar = app.chat.status_bar
+            await wait_for(pilot, lambda: app.ready and f"{n} articles" in bar.info_text, 60, "the index bar")
+            await pilot.pause(0.5)
+            name, text = NEW_ARTICLE
+            (articles / name).write_text(text, encoding="utf-8")
+            await wait_for(pilot, lambda: f"{n + 1} articles" in bar.info_text, 60, "the automatic update")
+            view = await ask(pilot, "How many visitors came to the Kessingham apple festival?")
+            assert "12,000 visitors" in view.answer.answer
+
+    asyncio.run(scenario())
+
+
 def test_starts_without_an_index_says_how_to_build_it_and_ctrl_r_builds_it(make_app: Any, tmp_path: Path) -> None:
     from tui_helpers import write_articles
 
