@@ -31,6 +31,26 @@ def link_markers(text: str, n_sources: int) -> str:
     return _MARKERS.sub(one, text)
 
 
+def answer_with_markers(answer: Answer) -> str:
+    """The answer text with every sentence's citations shown as markers.
+
+    The program may attach citations the model did not write (attribution); those
+    markers are added after their sentence, so the transcript shows every source.
+    """
+    text = answer.answer
+    cursor = 0
+    for sentence in answer.sentences:
+        found = text.find(sentence.text, cursor)
+        if found < 0:
+            continue
+        end = found + len(sentence.text)
+        written = {int(n) for group in _MARKERS.findall(sentence.text) for n in re.split(r"\s*[,;]\s*", group)}
+        missing = "".join(f" [{n}]" for n in sentence.citations if n not in written)
+        text = text[:end] + missing + text[end:]
+        cursor = end + len(missing)
+    return text
+
+
 class ExchangeView(Vertical):
     """A question, its (streaming) answer and a one-line state."""
 
@@ -98,7 +118,7 @@ class ExchangeView(Vertical):
         self.answer = answer
         self.citations = answer.citations
         self._text = answer.answer
-        body = link_markers(answer.answer.strip(), len(answer.citations)) or "_(no answer)_"
+        body = link_markers(answer_with_markers(answer).strip(), len(answer.citations)) or "_(no answer)_"
         if answer.notice:
             body += f"\n\n> {answer.notice}"
         self.markdown.update(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import LoadingIndicator, ProgressBar, Static
 
 if TYPE_CHECKING:
@@ -27,8 +27,9 @@ def pending_text(pending: int) -> str:
     return f"{pending} new/changed — Ctrl+R updates"
 
 
-class IndexStatusBar(Horizontal):
-    """``3 articles · 9 passages │ all-MiniLM-L6-v2 · extractive │ up to date`` plus activity."""
+class IndexStatusBar(Vertical):
+    """``3 articles · 9 passages │ up to date │ all-MiniLM-L6-v2 · extractive``; below it, while
+    something runs in the background, a line saying what (with a progress bar for updates)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -39,13 +40,16 @@ class IndexStatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static("Index: reading…", id="index-info", markup=False)
-        busy = LoadingIndicator(id="busy")
-        busy.display = False
-        yield busy
-        yield Static("", id="activity", markup=False)
-        progress = ProgressBar(id="update-progress", show_eta=False)
-        progress.display = False
-        yield progress
+        row = Horizontal(id="activity-row")
+        row.display = False
+        with row:
+            busy = LoadingIndicator(id="busy")
+            busy.display = False
+            yield busy
+            yield Static("", id="activity", markup=False)
+            progress = ProgressBar(id="update-progress", show_eta=False)
+            progress.display = False
+            yield progress
 
     @property
     def info_text(self) -> str:
@@ -66,6 +70,7 @@ class IndexStatusBar(Horizontal):
         """What runs in the background now ("" when idle)."""
         self.query_one("#activity", Static).update(text)
         self.query_one("#busy").display = busy
+        self._show_row()
 
     def show_progress(self, progress: UpdateProgress) -> None:
         bar = self.query_one("#update-progress", ProgressBar)
@@ -76,6 +81,11 @@ class IndexStatusBar(Horizontal):
 
     def hide_progress(self) -> None:
         self.query_one("#update-progress", ProgressBar).display = False
+        self._show_row()
+
+    def _show_row(self) -> None:
+        text = str(self.query_one("#activity", Static).content)
+        self.query_one("#activity-row").display = bool(text) or self.query_one("#update-progress").display
 
     def _render_info(self) -> None:
         models = " · ".join(p for p in (self.embedder, self.llm) if p)
