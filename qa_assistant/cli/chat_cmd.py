@@ -43,7 +43,8 @@ def chat(index_dir: Path | None = None, articles_dir: Path | None = None, model_
                               extractive=extractive)
     from ..tui.app import QAApp
 
-    app = QAApp(settings, resume=None if new else resume, auto_update=auto_update, watch=not no_watch)
+    app = QAApp(settings, resume=None if new else resume, auto_update=auto_update, watch=not no_watch,
+                follow_index_articles=articles_dir is None)
     app.run()
     _exit_now_if_idle(app)
 

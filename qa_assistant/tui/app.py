@@ -55,11 +55,12 @@ class QAApp(IndexView, ConversationView):
     COMMANDS = App.COMMANDS | {chat_commands}
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None, embedder: Embedder | None = None,
-                 resume: str | None = None, auto_update: bool = False, watch: bool = True) -> None:
-        """``engine``/``embedder``: already loaded ones to share (tests); None: load in a worker."""
+                 resume: str | None = None, auto_update: bool = False, watch: bool = True,
+                 follow_index_articles: bool = False) -> None:
+        """``engine``/``embedder``: already loaded ones to share (tests); None: load in a worker.
+        ``follow_index_articles``: no articles folder was chosen, use the one the index mirrors."""
         super().__init__()
-        self.settings = settings
-        self.backend = Backend(settings, self.post_message, engine, embedder)
+        self.backend = Backend(settings, self.post_message, engine, embedder, follow_index_articles)
         self.store = ConversationStore.for_index(settings.index_dir)
         self.conversation: Conversation = self.store.new()
         self.resume = resume
@@ -72,6 +73,11 @@ class QAApp(IndexView, ConversationView):
         self.index_missing = False
         self.stop_watching = threading.Event()
         self.chat = ChatScreen()
+
+    @property
+    def settings(self) -> Settings:  # type: ignore[override]
+        """The backend's settings (its articles folder may follow the index's, see Backend)."""
+        return self.backend.settings
 
     def get_default_screen(self) -> ChatScreen:
         return self.chat

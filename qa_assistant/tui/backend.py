@@ -63,8 +63,10 @@ class Backend:
     """Owns the engine; every public method is meant to run in a worker thread."""
 
     def __init__(self, settings: Settings, post: Callable[[Message], Any], engine: Engine | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, follow_index_articles: bool = False) -> None:
         self.settings = settings
+        self.follow_index_articles = follow_index_articles
+        """No --articles given: an existing index keeps mirroring the folder it was built from."""
         self.post = post
         self.engine = engine
         self.embedder = embedder
@@ -82,7 +84,20 @@ class Backend:
             if not self._imported:
                 for name in ENGINE_MODULES:
                     importlib.import_module(name)
+                self._follow_index_articles()
                 self._imported = True
+
+    def _follow_index_articles(self) -> None:
+        """Point at the folder the index was built from when no articles folder was chosen,
+        so the pending count and Ctrl+R never swap an index's articles for the samples."""
+        from ..config import sample_articles_dir
+        from ..index.reader import live_articles_dir
+
+        if not self.follow_index_articles or self.settings.articles_dir != sample_articles_dir().absolute():
+            return
+        built_from = live_articles_dir(self.settings.index_dir)
+        if built_from:
+            self.settings = self.settings.replace(articles_dir=Path(built_from))
 
     def shared_embedder(self) -> Embedder:
         """The embedder, loaded once (by whichever worker needs it first)."""

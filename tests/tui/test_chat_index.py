@@ -92,3 +92,20 @@ def test_starts_without_an_index_says_how_to_build_it_and_ctrl_r_builds_it(make_
             assert "No index" not in str(notice.content)
 
     asyncio.run(scenario())
+
+
+def test_without_articles_flag_the_chat_follows_the_folder_the_index_mirrors(make_app: Any, tui_index: Path,
+                                                                             tui_articles: Path) -> None:
+    from qa_assistant.config import sample_articles_dir
+
+    settings = make_settings(sample_articles_dir(), tui_index)
+    app = make_app(settings, follow_index_articles=True)
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            bar = app.chat.status_bar
+            await wait_for(pilot, lambda: "articles ·" in bar.info_text, 30, "the index bar")
+            assert app.settings.articles_dir == tui_articles
+            assert "up to date" in bar.info_text  # not "N new/changed" from the sample articles
+
+    asyncio.run(scenario())
