@@ -12,20 +12,16 @@ from collections.abc import Sequence
 from .models import AnswerSentence
 from .retrieval import Context, ScoredSentence
 
-SECOND_RATIO = 0.97
-"""A runner-up is cited too when its score is at least this share of the best."""
+SECOND_MARGIN = 0.15
+"""A runner-up is cited too when its score is within this much of the best's."""
 
 
-def choose(ranked: Sequence[ScoredSentence], most: int = 2, ratio: float = SECOND_RATIO) -> list[ScoredSentence]:
+def choose(ranked: Sequence[ScoredSentence], most: int = 2, margin: float = SECOND_MARGIN) -> list[ScoredSentence]:
     """The sentences to answer with, best first."""
     if not ranked:
         return []
-    chosen = [ranked[0]]
     best = ranked[0].score
-    for item in ranked[1:most]:
-        if best > 0 and item.score >= ratio * best:
-            chosen.append(item)
-    return chosen
+    return [ranked[0]] + [item for item in ranked[1:most] if best - item.score <= margin]
 
 
 def extractive_answer(chosen: Sequence[ScoredSentence], context: Context) -> tuple[str, list[AnswerSentence]]:
