@@ -72,8 +72,7 @@ class _Update:
 
     def run(self, started: float) -> UpdateReport:
         current = self._current()
-        layout.remove_stale(self.index_dir, keep={n for n, _ in layout.existing_generations(self.index_dir)
-                                                  if current is not None and n <= current})
+        layout.remove_stale(self.index_dir, keep=self._live_and_previous(current))
         stored = {}
         if current is not None and not self.rebuild:
             conn, self.meta, self.faiss_index = open_generation(self.index_dir, current)
@@ -89,6 +88,13 @@ class _Update:
             return self._report(plan, Applied(), started, current)
         applied, generation = self._build(plan, current)
         return self._report(plan, applied, started, generation)
+
+    def _live_and_previous(self, current: int | None) -> set[int]:
+        """The generations a reader may still hold: the live one and the one before it."""
+        if current is None:
+            return set()
+        older = [n for n, temp in layout.existing_generations(self.index_dir) if not temp and n < current]
+        return {current, *older[-1:]}
 
     def _current(self) -> int | None:
         try:

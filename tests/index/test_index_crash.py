@@ -81,6 +81,7 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
     old, new = tree_content(a), tree_content(b)
     rng = random.Random(1234)
     outcomes = set()
+    mid_build = 0
     for _ in range(8):
         proc = subprocess.Popen([sys.executable, str(WORKER), "loop", a, b, index_dir],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -89,6 +90,7 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL, stderr
+        mid_build += bool(list(index_dir.glob("gen-*.tmp")))
         seen = index_content(index_dir)
         assert seen in (old, new), "index holds a mix of two versions"
         assert verify_index(Settings(index_dir=index_dir)) == []
@@ -97,6 +99,7 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
         assert index_content(index_dir) == old
         assert_clean(index_dir)
     assert outcomes  # which versions were caught depends on timing; both are valid
+    assert mid_build >= 1, "no kill landed while a generation was being built"
 
 
 @pytest.mark.slow
