@@ -33,10 +33,16 @@ class SentenceEncoder(Protocol):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score weights and verdict cut-offs (calibrated on gold evidence, see bench/calibrate_support.py)."""
+    """Score weights and verdict cut-offs.
 
-    supported: float = 0.573
-    partial: float = 0.461
+    Calibrated by ``bench/calibrate_support.py`` on squad gold evidence with the
+    default (onnx-int8) MiniLM: ``supported`` is the score only 5% of non-gold
+    pairs reach; ``partial`` maximises TPR - FPR below it.  AUROC gold vs non-gold:
+    squad 0.962, multirc 0.917, hotpotqa 0.993 (held out).
+    """
+
+    supported: float = 0.575
+    partial: float = 0.454
     sim_weight: float = 0.2
     lex_weight: float = 0.8
     number_penalty: float = 0.5
