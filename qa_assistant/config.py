@@ -83,7 +83,7 @@ class Settings:
     n_ctx: int = 2048
     """Context window given to llama.cpp, in tokens."""
     n_threads: int | None = None
-    """CPU threads for llama.cpp; None means all cores."""
+    """CPU threads for llama.cpp; None means half the logical cores (measured faster than all)."""
     n_gpu_layers: int = 0
     """Layers offloaded to a GPU (0 on CPU-only machines)."""
     temperature: float = 0.1
