@@ -36,6 +36,17 @@ NOT_COVERED_NOTICE = "Nothing in the articles is close enough to the question to
 UNSUPPORTED_NOTICE = ("The model's answer was not supported by the articles; "
                       "showing the most relevant source sentences instead.")
 IndexUpdate = Literal["never", "missing", "always"]
+MAX_ANSWER_SENTENCES = 3
+"""The prompt asks for one to three sentences; generation stops when a fourth begins."""
+
+
+def _enough(sentences: list[str]) -> list[str] | None:
+    """The sentences to keep once the answer is long enough or starts repeating itself, else None."""
+    if len(sentences) > MAX_ANSWER_SENTENCES:
+        return sentences[:MAX_ANSWER_SENTENCES]
+    if len(sentences) >= 3 and sentences[-2] in sentences[:-2]:
+        return sentences[:-2]
+    return None
 
 
 def _ms(seconds: float) -> float:
@@ -192,20 +203,25 @@ class Engine:
     def _generate(self, standalone: str, ranked: Sequence[Any], context: Context, base: dict[str, Any],
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
+        from .cite import split_answer
         from .prompts import render_messages
 
         messages = render_messages(self._templates, standalone, context.citations)
         parts: list[str] = []
+        stop = threading.Event()
+        kept: list[str] | None = None
         generate_start = time.perf_counter()
-        for piece in self._llm.stream_chat(messages, cancel=cancel):
+        for piece in self._llm.stream_chat(messages, cancel=stop):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
             yield Token(piece)
-            if cancel is not None and cancel.is_set():
+            kept = _enough(split_answer("".join(parts)))
+            if kept is not None or (cancel is not None and cancel.is_set()):
+                stop.set()
                 break
         timings["generate"] = _ms(time.perf_counter() - generate_start)
-        text = "".join(parts).strip()
+        text = " ".join(kept) if kept is not None else "".join(parts).strip()
 
         check_start = time.perf_counter()
         sentences = self._check(text, context.citations)

@@ -139,8 +139,13 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
 
 
 def verdict_auroc(results: Sequence[QuestionResult]) -> float | None:
-    """How well support scores separate cited sentences that hit gold from those that do not."""
+    """How well support scores separate cited sentences that hit gold from those that do not.
+
+    None when every support score is the same (extractive answers quote their source: 1.0).
+    """
     pairs = [(c.support, hits(c.span, r.evidence)) for r in results for c in r.cited]
+    if len({s for s, _ in pairs}) < 2:
+        return None
     return auroc([s for s, _ in pairs], [y for _, y in pairs])
 
 

@@ -81,6 +81,8 @@ def test_auroc_handles_ties_and_single_class() -> None:
 def test_verdict_auroc_uses_the_support_of_each_cited_sentence() -> None:
     answers = [result(cited=(Cited(Span("a.txt", 100, 110), support=0.9), Cited(Span("a.txt", 0, 10), support=0.3)))]
     assert verdict_auroc(answers) == 1.0
+    quoted = [result(cited=(Cited(Span("a.txt", 100, 110)), Cited(Span("a.txt", 0, 10))))]
+    assert verdict_auroc(quoted) is None  # extractive answers all have support 1.0
 
 
 def test_percentile_interpolates() -> None:

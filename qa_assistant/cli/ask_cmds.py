@@ -61,7 +61,7 @@ def _final(events: Iterator[Any], stream: bool) -> tuple[Any, str]:
 def print_answer(answer: Any, streamed: str) -> None:
     """What follows the streamed tokens: the final answer if it changed, sources, verdicts."""
     click.echo()
-    if answer.answer.strip() != streamed.strip():
+    if " ".join(answer.answer.split()) not in " ".join(streamed.split()):
         click.echo(f"\nAnswer: {answer.answer}")
     if answer.notice:
         click.echo(f"\nNote: {answer.notice}")

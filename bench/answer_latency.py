@@ -1,0 +1,77 @@
+"""Warm answer latency with the default model over ~20 squad questions.
+
+    python bench/answer_latency.py [--questions 20] [--extractive]
+
+Prints p50/p95 of: first token, verified answer (generation + checking done),
+retrieval + checking, for the packaged SmolLM2 (targets: first token ≤ 0.8 s,
+verified answer ≤ 3 s, retrieval + checking ≤ 100 ms).  Uses the cached eval
+index of ../shared/eval/squad (built on the first run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from qa_assistant.answer import Engine  # noqa: E402
+from qa_assistant.config import load_settings  # noqa: E402
+from qa_assistant.eval_run import default_index_dir, load_eval_set  # noqa: E402
+from qa_assistant.evaluate import percentile  # noqa: E402
+from qa_assistant.models import Done  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--extractive", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+    squad = shared / "eval" / "squad"
+    if not squad.is_dir():
+        sys.exit(f"{squad} is absent: this benchmark needs the shared eval sets")
+    eval_set = load_eval_set(squad, args.questions + 2)
+    settings = load_settings({"extractive": args.extractive or None})
+    settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, squad))
+
+    started = time.perf_counter()
+    engine = Engine(settings)
+    engine.load(on_status=lambda m: print(m, file=sys.stderr), update="always")
+    print(f"load: {time.perf_counter() - started:.1f} s, mode {engine.mode}", file=sys.stderr)
+    timings: list[dict[str, float]] = []
+    for i, question in enumerate(eval_set.questions):
+        answer = next(e.answer for e in engine.ask(question["question"]) if isinstance(e, Done))
+        if i >= 2:  # the first two warm the caches
+            timings.append(answer.timings_ms)
+    engine.close()
+
+    def row(name: str, values: list[float], target: float | None) -> dict[str, object]:
+        p50, p95 = percentile(values, 50), percentile(values, 95)
+        line = f"{name:<24} p50 {p50:8.0f} ms   p95 {p95:8.0f} ms"
+        if target is not None:
+            line += f"   target ≤ {target:.0f} ms: {'met' if p95 <= target else 'p95 over'}"
+        print(line)
+        return {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+
+    print(f"{len(timings)} warm questions, mode {engine.mode}, model {settings.model_path or 'packaged SmolLM2'}")
+    report = {
+        "first_token": row("first token", [t.get("first_token", t["total"]) for t in timings], 800),
+        "verified_answer": row("verified answer", [t["total"] for t in timings], 3000),
+        "retrieve_plus_check": row("retrieval + checking",
+                                   [t["retrieve"] + t.get("check", 0.0) for t in timings], 100),
+        "retrieve": row("retrieval", [t["retrieve"] for t in timings], None),
+        "check": row("checking", [t.get("check", 0.0) for t in timings], None),
+        "generate": row("generation", [t.get("generate", 0.0) for t in timings], None),
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
