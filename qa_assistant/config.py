@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import QAError
 
@@ -103,7 +104,7 @@ class Settings:
     watch_debounce_ms: int = 1500
     """Quiet time after the last file event before ``watch`` updates the index."""
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values are coerced like any other source)."""
         return _coerce(dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None}))
 
