@@ -31,6 +31,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--extractive", action="store_true")
+    parser.add_argument("--context-sentences", type=int, default=None,
+                        help="Override settings.context_sentences (sources in the prompt).")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
@@ -38,7 +40,7 @@ def main() -> None:
     if not squad.is_dir():
         sys.exit(f"{squad} is absent: this benchmark needs the shared eval sets")
     eval_set = load_eval_set(squad, args.questions + 2)
-    settings = load_settings({"extractive": args.extractive or None})
+    settings = load_settings({"extractive": args.extractive or None, "context_sentences": args.context_sentences})
     settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, squad))
 
     started = time.perf_counter()
@@ -60,7 +62,8 @@ def main() -> None:
         print(line)
         return {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
 
-    print(f"{len(timings)} warm questions, mode {engine.mode}, model {settings.model_path or 'packaged SmolLM2'}")
+    print(f"{len(timings)} warm questions, mode {engine.mode}, model {settings.model_path or 'packaged SmolLM2'}, "
+          f"{settings.context_sentences} context sentences")
     report = {
         "first_token": row("first token", [t.get("first_token", t["total"]) for t in timings], 800),
         "verified_answer": row("verified answer", [t["total"] for t in timings], 3000),

@@ -144,8 +144,11 @@ class Engine:
         self._open_index()
 
     def close(self) -> None:
+        """Free the index and the model; ``load`` can be called again afterwards."""
         if self.reader is not None:
             self.reader.close()
+        if self._llm is not None:
+            self._llm.close()
         self.reader, self._retriever, self._llm = None, None, None
 
     # --- answering -------------------------------------------------------------------
