@@ -70,12 +70,14 @@ def resolve_model_path(settings: Settings) -> Path:
 
 
 def default_threads() -> int:
-    """Half the logical cores (about the physical ones), at least 1, for generation and the prompt.
+    """All logical cores, for generation and for reading the prompt.
 
-    Measured on a busy 2-core machine: 1 thread decodes SmolLM2 at ~60 tokens/s and reads
-    the prompt at ~190 tokens/s; 2 threads spin-wait for the busy core and fall to ~15 and ~90.
+    Measured on an idle 2-core machine (bench/answer_latency.py, 4 sources): 2 threads
+    give the first token at p50 975 ms against 1,694 ms with 1.  When other work keeps
+    the cores busy, threads spin-wait for each other and 1 thread is faster: set
+    ``n_threads = 1`` then.
     """
-    return max(1, (os.cpu_count() or 2) // 2)
+    return max(1, os.cpu_count() or 1)
 
 
 def plain_prompt(messages: list[dict[str, str]]) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.padding import Padding
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -39,14 +38,18 @@ def sentence_prompt(index: int, sentence: AnswerSentence) -> Text:
     return text
 
 
-def citation_prompt(citation: Citation) -> Padding:
-    """``[3] Title``, then the cited sentence, indented under its answer sentence."""
+def citation_prompt(citation: Citation) -> Text:
+    """``[3] Title``, then the cited sentence, under its answer sentence.
+
+    A plain Text (no Padding): the option list measures an option's height from
+    its renderable, and a padded one lost its last wrapped line.
+    """
     text = Text()
-    text.append(f"[{citation.n}] ", style="bold")
+    text.append(f"  [{citation.n}] ", style="bold")
     text.append(citation.title or citation.article, style="italic")
     text.append("\n")
-    text.append(citation.text)
-    return Padding(text, (0, 0, 0, 3))
+    text.append(citation.text, style="default")
+    return text
 
 
 class SourcesPanel(Vertical):
@@ -86,7 +89,7 @@ class SourcesPanel(Vertical):
                 cited.add(n)
                 self._add(options, f"c{n}-s{i}", citation)
             for n in sentence.invalid_citations:
-                options.append(Option(Padding(Text(f"[{n}] names no source", style="red"), (0, 0, 0, 3)),
+                options.append(Option(Text(f"  [{n}] names no source", style="red"),
                                       disabled=True))
         others = [c for c in citations if c.n not in cited]
         if others:
