@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from .config import Settings
 from .errors import IndexMissingError, ModelLoadError
@@ -30,6 +30,9 @@ from .models import (
     UpdateProgress,
 )
 from .retrieval import Context, HybridRetriever, build_context, covers, score_sentences
+
+if TYPE_CHECKING:
+    from .embed import Embedder
 
 NOT_COVERED = "The articles do not cover this question."
 NOT_COVERED_NOTICE = "Nothing in the articles is close enough to the question to answer it."
@@ -53,15 +56,24 @@ def _ms(seconds: float) -> float:
     return seconds * 1000.0
 
 
+class _Asked(TypedDict):
+    """The fields of an Answer that only depend on the question and its retrieval."""
+
+    question: str
+    id: str | None
+    standalone_question: str | None
+    passages: tuple[RetrievedPassage, ...]
+
+
 class Engine:
     """Loads models and the index once; answers questions as a stream of events."""
 
-    def __init__(self, settings: Settings, *, embedder: Any | None = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.mode: Mode = "extractive" if settings.extractive else "llm"
         self.notice: str | None = None
         self.reader: Any = None
-        self._embedder = embedder
+        self._embedder: Embedder | None = embedder
         self._llm: Any = None
         self._templates: Any = None
         self._checker: Any = None
@@ -125,13 +137,15 @@ class Engine:
     def _open_index(self) -> None:
         from .index import open_index
 
+        embedder = self._embedder
+        assert embedder is not None, "load() sets the embedder before it opens the index"
         with self._lock:
-            reader = open_index(self.settings.index_dir, self._embedder.name)
-            retriever = HybridRetriever(reader, self._embedder.encode)
+            reader = open_index(self.settings.index_dir, embedder.name)
+            retriever = HybridRetriever(reader, embedder.encode)
             if self._checker is None and self.mode == "llm":
                 from .cite import SupportChecker
 
-                self._checker = SupportChecker(self._embedder)
+                self._checker = SupportChecker(embedder)
             old, self.reader, self._retriever = self.reader, reader, retriever
         if old is not None:
             old.close()
@@ -169,7 +183,7 @@ class Engine:
             standalone = standalone_question(question, history)
         hits = retriever.retrieve(standalone, self.settings.top_k_passages)
         ranked = score_sentences(hits, retriever.stats)
-        base = dict(question=question, id=question_id, standalone_question=standalone, passages=hits.passages)
+        base = _Asked(question=question, id=question_id, standalone_question=standalone, passages=hits.passages)
         if not covers(hits):
             timings = {"retrieve": _ms(time.perf_counter() - started)}
             yield Retrieved(hits.passages, (), standalone)
@@ -188,7 +202,7 @@ class Engine:
             return
         yield from self._generate(standalone, ranked, context, base, timings, started, cancel)
 
-    def _extractive(self, ranked: Sequence[Any], context: Context, base: dict[str, Any],
+    def _extractive(self, ranked: Sequence[Any], context: Context, base: _Asked,
                     timings: dict[str, float], started: float, notice: str | None,
                     stream: bool = True) -> Iterator[AnswerEvent]:
         """The best sources as the answer; ``stream=False`` when replacing a streamed answer."""
@@ -203,7 +217,7 @@ class Engine:
         yield Done(Answer(answer=text, mode="extractive", sentences=tuple(sentences), citations=context.citations,
                           timings_ms=timings, notice=notice, **base))
 
-    def _generate(self, standalone: str, ranked: Sequence[Any], context: Context, base: dict[str, Any],
+    def _generate(self, standalone: str, ranked: Sequence[Any], context: Context, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         from .cite import split_answer

@@ -131,9 +131,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, Any]]:
             except (json.JSONDecodeError, IndexError):
                 raise SavedAnswerError(
                     f"{path} line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})") from None
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            yield number, _decode(path, line, number)
+    for number, row in enumerate(lines, 1):
+        if row.strip():
+            yield number, _decode(path, row, number)
 
 
 def load_saved_answers(path: Path) -> list[SavedAnswer]:
@@ -246,7 +246,9 @@ def current_citations(checks: Sequence[CitationCheck], articles: ArticleCache) -
     for check in checks:
         if check.status == "gone":
             continue
-        text, title = articles.get(check.article)  # type: ignore[misc]
+        found = articles.get(check.article)
+        assert not isinstance(found, str), "a citation that is not gone has a readable article"
+        text, title = found
         start = check.start if check.status == "ok" else check.new_start
         end = check.end if check.status == "ok" else check.new_end
         assert start is not None and end is not None

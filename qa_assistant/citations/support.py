@@ -16,7 +16,7 @@ clears ``partial``.  Defaults come from ``bench/calibrate_support.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,7 +28,7 @@ from .markers import parse_markers_in, split_answer, strip_markers
 
 
 class SentenceEncoder(Protocol):
-    def encode(self, texts: Sequence[str], progress: object = None) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

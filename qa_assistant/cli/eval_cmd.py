@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -26,7 +27,7 @@ _LABELS = (
 )
 
 
-def format_table(name: str, mode: str, summary: dict[str, object], k: int) -> str:
+def format_table(name: str, mode: str, summary: Mapping[str, object], k: int) -> str:
     rows = [f"{name} ({mode})", "-" * 44]
     for key, label, fmt in _LABELS:
         value = summary.get(key.format(k=k))
@@ -77,7 +78,7 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
         results = list(run_eval(engine, eval_set, progress))
     finally:
         engine.close()
-    summary = summarize(results, k)
+    summary: dict[str, object] = dict(summarize(results, k))
     summary["not_covered"] = sum(r.answer == NOT_COVERED for r in results)
     summary["mode_fallbacks"] = sum(r.mode != engine.mode for r in results)
     summary["set"] = eval_set.name

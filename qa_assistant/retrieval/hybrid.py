@@ -51,9 +51,13 @@ FUSION_K = 10
 def fuse_passages(cosine: np.ndarray, bm25: np.ndarray, sentence_cosine: np.ndarray,
                   sentence_terms: np.ndarray) -> list[tuple[int, float]]:
     """Candidate positions best first with their fused score: RRF of the four rankings."""
-    order = range(len(cosine))
-    rankings = [sorted(order, key=lambda i, v=v: -v[i]) for v in (cosine, bm25, sentence_cosine, sentence_terms)]
+    rankings = [_ranking(v) for v in (cosine, bm25, sentence_cosine, sentence_terms)]
     return reciprocal_rank_fusion(rankings, k=FUSION_K)
+
+
+def _ranking(values: np.ndarray) -> list[int]:
+    """Positions by value, highest first; ties keep position order."""
+    return sorted(range(len(values)), key=lambda i: -values[i])
 
 
 class HybridRetriever:

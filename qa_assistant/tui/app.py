@@ -11,10 +11,11 @@ import threading
 import uuid
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
+from textual.binding import BindingType
 from textual.worker import Worker, WorkerState
 
 from ..conversations import Conversation, ConversationStore
@@ -51,7 +52,7 @@ class QAApp(IndexView, ConversationView):
 
     CSS_PATH = "app.tcss"
     TITLE = "qa-assistant"
-    BINDINGS = app_bindings()
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
     COMMANDS = App.COMMANDS | {chat_commands}
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None, embedder: Embedder | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ WIDGET_KEYS = (
 )
 
 
-def app_bindings() -> list[Binding]:
+def app_bindings() -> list[BindingType]:
     """The app's bindings; the footer shows those with a short label."""
     return [Binding(k.keys, k.action, k.short or k.description, show=bool(k.short),
                     key_display=k.label.split(" / ")[0])
