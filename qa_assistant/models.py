@@ -103,6 +103,8 @@ class IndexStatus:
     """Files an update would add, change or remove (-1 when the articles folder is missing)."""
     generation: int
     articles_dir: str
+    passage_vectors: str = "embed"
+    """How passage vectors were made: embed, mean (of their sentences' vectors), or mixed."""
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -136,7 +136,8 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
     click.echo(f"Index:     {settings.index_dir} (generation {status.generation})\n"
                f"Articles:  {status.articles} from {status.articles_dir}\n"
                f"Sentences: {status.sentences}\nPassages:  {status.passages}\n"
-               f"Embedder:  {status.embedder}\nPending:   {pending}")
+               f"Embedder:  {status.embedder} (passage vectors: {status.passage_vectors})\n"
+               f"Pending:   {pending}")
 
 
 @index.command("verify")

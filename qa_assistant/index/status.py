@@ -32,7 +32,7 @@ def index_status(settings: Settings, articles_dir: Path | None = None) -> IndexS
         return IndexStatus(
             articles=n_articles, sentences=n_sentences, passages=n_passages,
             embedder=reader.meta.embedder, pending=pending, generation=reader.generation,
-            articles_dir=str(folder),
+            articles_dir=str(folder), passage_vectors=reader.meta_values.get("passage_vectors", "embed"),
         )
 
 

@@ -168,12 +168,12 @@ class _Update:
             applied = Applied()
             if docs:
                 assert embedder is not None  # loaded whenever files are to be parsed
-                applied = embed_and_store(docs, embedder, writer, self.progress)
+                applied = embed_and_store(docs, embedder, writer, self.progress, self.settings.passage_vectors)
             applied.failed = failed
             removed_ids.extend(applied.old_passage_ids)
             self._report_progress(0)
             index, spec = self._faiss(writer, incremental, removed_ids, applied.new_passage_ids)
-            write_meta(conn, self._meta_values(embedder, dimension, spec, generation))
+            write_meta(conn, self._meta_values(embedder, dimension, spec, generation, bool(docs)))
             conn.commit()
             self.checkpoint("after-store")
         finally:
@@ -197,7 +197,7 @@ class _Update:
         return vectors.build(ids, matrix, writer.dimension, limit)
 
     def _meta_values(self, embedder: Embedder | None, dimension: int, spec: vectors.FaissSpec,
-                     generation: int) -> dict[str, str]:
+                     generation: int, embedded: bool) -> dict[str, str]:
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         values = {
             "format_version": str(FORMAT_VERSION),
@@ -208,9 +208,18 @@ class _Update:
             "generation": str(generation),
             "created_at": self.meta.get("created_at", now) if not self.rebuild else now,
             "updated_at": now,
+            "passage_vectors": self._passage_vectors(embedded),
         }
         values.update(spec.to_meta())
         return values
+
+    def _passage_vectors(self, embedded: bool) -> str:
+        """How the stored passage vectors were made: embed, mean, or mixed after an update that
+        changed ``passage_vectors`` (harmless; ``index rebuild`` makes them uniform again)."""
+        previous = self.meta.get("passage_vectors", "embed") if self.meta and not self.rebuild else None
+        if previous is None or previous == self.settings.passage_vectors:
+            return self.settings.passage_vectors
+        return "mixed" if embedded else previous
 
     def _report_progress(self, done: int) -> None:
         if self.progress is not None:

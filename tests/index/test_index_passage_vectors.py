@@ -1,0 +1,47 @@
+"""passage_vectors="mean": passages get the normalised mean of their sentences' vectors, unembedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from index_helpers import NEW_ARTICLE, CountingEmbedder
+
+from qa_assistant.config import ConfigError, Settings, load_settings
+from qa_assistant.index import index_status, open_index, update_index, verify_index
+
+
+@pytest.mark.slow
+def test_mean_passage_vectors_embed_sentences_only(settings: Settings, embedder: CountingEmbedder) -> None:
+    settings = settings.replace(passage_vectors="mean")
+    update_index(settings, embedder)
+    with open_index(settings.index_dir, embedder.name) as reader:
+        _, n_sentences, n_passages = reader.counts()
+        assert n_passages >= 3
+        assert embedder.texts == n_sentences  # no passage text was embedded
+        passages = list(reader.iter_passages())
+        stored = reader.passage_vectors([p.id for p in passages])
+        for passage, vector in zip(passages, stored, strict=True):
+            sentences = reader.sentences(passage.article_id, passage.first_sentence, passage.last_sentence)
+            mean = reader.sentence_vectors([s.id for s in sentences]).mean(axis=0)
+            assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-5)
+            assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-5)
+        question = embedder.inner.encode(["Who was elected mayor of Riverton?"])[0]
+        best = reader.get_passages([reader.search(question, 1)[0][0]])[0]
+        assert "Okafor" in best.text
+    assert verify_index(settings) == []
+    assert index_status(settings).passage_vectors == "mean"
+
+    (settings.articles_dir / "library.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    update_index(settings.replace(passage_vectors="embed"), embedder)
+    assert index_status(settings).passage_vectors == "mixed"  # usable as is; a rebuild makes it uniform
+
+
+def test_bad_passage_vectors_names_the_setting(tmp_path: Path) -> None:
+    environ = {"QA_ASSISTANT_HOME": str(tmp_path), "QA_ASSISTANT_PASSAGE_VECTORS": "average"}
+    with pytest.raises(ConfigError, match="passage_vectors") as error:
+        load_settings(environ=environ)
+    assert "\n" not in str(error.value)
+    with pytest.raises(ConfigError, match="passage_vectors"):
+        Settings().replace(passage_vectors="sum")
