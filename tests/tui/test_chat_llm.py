@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +25,27 @@ def llm_engine(tui_settings: Any, tui_embedder: Any) -> Any:
     engine.close()
 
 
-def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_engine: Any) -> None:
+def slowed(stream_chat: Any, seconds: float) -> Any:
+    """The real model's stream, each token held back a little, as on a slower machine.
+
+    On a fast machine SmolLM2 can finish a short answer between two Pilot steps;
+    holding tokens back keeps the generation running while the test presses Escape.
+    """
+
+    def stream(*args: Any, **kwargs: Any) -> Iterator[str]:
+        for piece in stream_chat(*args, **kwargs):
+            time.sleep(seconds)
+            yield piece
+
+    return stream
+
+
+def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_engine: Any,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(llm_engine.settings, engine=llm_engine)
+    llm = llm_engine._llm
+    real_stream = llm.stream_chat
+    monkeypatch.setattr(llm, "stream_chat", slowed(real_stream, 0.25))
     question = "Describe in detail everything about the harbour bridge, the mayor and the council vote."
 
     async def scenario() -> None:
@@ -45,7 +66,8 @@ def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_e
             assert app.conversation.answers == []
             assert any(n.title == "Stopped" for n in app._notifications)
 
-            # the next question is answered in full, with checked sentences
+            # the next question is answered in full, at the model's own speed, with checked sentences
+            monkeypatch.setattr(llm, "stream_chat", real_stream)
             answered = await ask(pilot, "How much will the harbour bridge cost?", timeout=120)
             assert answered.answer.sentences
             assert {s.verdict for s in answered.answer.sentences} <= {"supported", "partial", "unsupported",
