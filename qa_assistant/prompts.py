@@ -2,7 +2,8 @@
 
 ``system.txt`` and ``user.txt`` may use ``{question}`` and ``{sources}``; between
 them they must use both.  Literal braces are written ``{{`` and ``}}``.  The
-sources are numbered source sentences, one a line: ``[1] (Title) sentence``.
+sources are numbered source sentences, one a line (``[1] sentence``), with
+consecutive sentences of the same article grouped under one ``From "Title":`` line.
 """
 
 from __future__ import annotations
@@ -82,12 +83,16 @@ def _clean(text: str) -> str:
 
 
 def format_sources(citations: Sequence[Citation]) -> str:
-    """``[n] (Title) sentence`` lines, in the order given."""
+    """``[n] sentence`` lines in the order given; each run of sentences from one article
+    follows a single ``From "Title":`` line (the title is said once, not per sentence)."""
     lines = []
+    group: tuple[str, str] | None = None
     for c in citations:
-        title = _clean(c.title)
-        prefix = f"[{c.n}] ({title}) " if title else f"[{c.n}] "
-        lines.append(prefix + _clean(c.text))
+        title = _clean(c.title) or _clean(c.article)
+        if (c.article, title) != group:
+            group = (c.article, title)
+            lines.append(f'From "{title}":')
+        lines.append(f"[{c.n}] {_clean(c.text)}")
     return "\n".join(lines) if lines else "(no sources found)"
 
 
