@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .fsutil import fsync_path
+
 logger = logging.getLogger(__name__)
 
 MANIFEST_NAME = "qa-assistant-export.json"
@@ -252,7 +254,7 @@ def ensure_export(
             "seconds": round(time.perf_counter() - started, 2),
         }
         _write_synced(tmp / MANIFEST_NAME, json.dumps(manifest, indent=2))
-        _fsync(onnx_file)
+        fsync_path(onnx_file)
         try:
             os.rename(tmp, folder)
         except OSError:
@@ -272,10 +274,3 @@ def _write_synced(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

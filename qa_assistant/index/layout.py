@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import IndexCorruptError, IndexMissingError
+from ..fsutil import fsync_path
 
 CURRENT_NAME = "CURRENT"
 LOCK_NAME = ".lock"
@@ -91,15 +92,6 @@ def next_generation(index_dir: Path) -> int:
     """One past the highest generation present (published, orphaned or temporary)."""
     numbers = [n for n, _ in existing_generations(index_dir)]
     return max(numbers, default=0) + 1
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's or a folder's contents to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def fsync_tree(folder: Path) -> None:
