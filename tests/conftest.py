@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,12 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data folder {path} is absent (it holds the eval sets and samples)")
     return path
+
+
+@pytest.fixture(scope="session")
+def packaged_embedder() -> Any:
+    """The packaged all-MiniLM-L6-v2 with default settings, loaded once for the whole session."""
+    from qa_assistant.config import Settings
+    from qa_assistant.embed import load_embedder
+
+    return load_embedder(Settings())

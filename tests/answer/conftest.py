@@ -32,10 +32,8 @@ def engine_settings(articles_dir: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="session")
-def embedder(engine_settings: Settings) -> Any:
-    from qa_assistant.embed import load_embedder
-
-    return load_embedder(engine_settings)
+def embedder(packaged_embedder: Any) -> Any:
+    return packaged_embedder
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qa_assistant.cite import SupportChecker
-from qa_assistant.config import Settings
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    from qa_assistant.embed import load_embedder
-
-    return load_embedder(Settings())
+def embedder(packaged_embedder):
+    return packaged_embedder
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,9 @@ from qa_assistant.config import Settings
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> Any:
+def real_embedder(packaged_embedder: Any) -> Any:
     """The packaged all-MiniLM-L6-v2, loaded once for the session."""
-    from qa_assistant.embed import load_embedder
-
-    return load_embedder(Settings())
+    return packaged_embedder
 
 
 @pytest.fixture()

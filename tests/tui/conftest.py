@@ -24,10 +24,8 @@ def tui_articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tui_embedder(tui_articles: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from qa_assistant.embed import load_embedder
-
-    return load_embedder(make_settings(tui_articles, tmp_path_factory.mktemp("unused")))
+def tui_embedder(packaged_embedder: Any) -> Any:
+    return packaged_embedder
 
 
 @pytest.fixture(scope="session")
