@@ -20,10 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from qa_assistant.answer import Engine  # noqa: E402
+from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
-from qa_assistant.eval_run import default_index_dir, load_eval_set  # noqa: E402
-from qa_assistant.evaluate import percentile  # noqa: E402
+from qa_assistant.evaluation.metrics import percentile  # noqa: E402
+from qa_assistant.evaluation.runner import default_index_dir, load_eval_set  # noqa: E402
 from qa_assistant.models import Done  # noqa: E402
 
 

@@ -49,7 +49,7 @@ def shared_eval(arg: str | None) -> Path:
 
 
 def load_embedder():
-    from qa_assistant.embed import load_embedder as load
+    from qa_assistant.embedding.embedder import load_embedder as load
 
     return load(Settings())
 

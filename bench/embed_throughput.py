@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from qa_assistant.config import Settings  # noqa: E402
-from qa_assistant.embed import load_embedder  # noqa: E402
+from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.ingest import make_passages, split_sentences  # noqa: E402
 from qa_assistant.retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
 from qa_assistant.retrieval.lexical import LexicalIndex, tokenize  # noqa: E402

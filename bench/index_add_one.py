@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from qa_assistant.config import Settings  # noqa: E402
-from qa_assistant.embed import load_embedder  # noqa: E402
+from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.index import update_index  # noqa: E402
 
 NEW_ARTICLE = (

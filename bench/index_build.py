@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from qa_assistant.config import Settings  # noqa: E402
-from qa_assistant.embed import load_embedder  # noqa: E402
+from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.index import open_index, update_index  # noqa: E402
 from qa_assistant.models import UpdateProgress  # noqa: E402
 

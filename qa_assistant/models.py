@@ -187,12 +187,17 @@ class AnswerSentence:
     support: float
     invalid_citations: tuple[int, ...] = ()
     """Numbers the model wrote that name no source (dropped, flagged)."""
+    alternatives: tuple[int, ...] = ()
+    """When the sentence is not supported: numbers (into ``Answer.citations``) of the
+    source sentences that come closest to what it claims, offered beside it."""
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"text": self.text, "citations": list(self.citations),
                                    "verdict": self.verdict, "support": round(self.support, 4)}
         if self.invalid_citations:
             data["invalid_citations"] = list(self.invalid_citations)
+        if self.alternatives:
+            data["alternatives"] = list(self.alternatives)
         return data
 
 
@@ -210,6 +215,9 @@ class Answer:
     """The question as rewritten for retrieval when it was a follow-up."""
     notice: str | None = None
     """Something the user should know (e.g. fell back to extractive, nothing relevant found)."""
+    refused: bool = False
+    """The program decided the articles do not say: ``sentences`` carry no citation and
+    ``citations`` are the closest sentences found, shown so the reader can see why."""
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -230,6 +238,8 @@ class Answer:
             data["standalone_question"] = self.standalone_question
         if self.notice:
             data["notice"] = self.notice
+        if self.refused:
+            data["refused"] = True
         return data
 
 

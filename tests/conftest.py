@@ -42,6 +42,6 @@ def shared_dir() -> Path:
 def packaged_embedder() -> Any:
     """The packaged all-MiniLM-L6-v2 with default settings, loaded once for the whole session."""
     from qa_assistant.config import Settings
-    from qa_assistant.embed import load_embedder
+    from qa_assistant.embedding.embedder import load_embedder
 
     return load_embedder(Settings())

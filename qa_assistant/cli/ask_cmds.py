@@ -31,7 +31,7 @@ def _progress_printer() -> Any:
 
 def load_engine(settings: Any) -> Any:
     """An Engine with everything loaded; builds the index first if it does not exist yet."""
-    from ..answer import Engine
+    from ..answering.engine import Engine
 
     engine = Engine(settings)
     engine.load(on_status=_status, update="missing", progress=_progress_printer())

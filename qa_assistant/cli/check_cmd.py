@@ -57,7 +57,7 @@ def check(file: Path, articles_dir: Path | None, index_dir: Path | None, as_json
     (article missing or text not found), and every answer sentence gets today's
     support verdict.  Exits with 1 when any citation moved or is gone.
     """
-    from ..recheck import recheck
+    from ..citations.recheck import recheck
 
     settings = build_settings(articles_dir=articles_dir, index_dir=index_dir)
     root = articles_dir.absolute() if articles_dir is not None else _indexed_articles(settings)

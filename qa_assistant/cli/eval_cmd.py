@@ -54,9 +54,9 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
     precision and recall, evidence coverage, answer hit, offset integrity,
     verdict AUROC and latency.
     """
-    from ..answer import NOT_COVERED, Engine
-    from ..eval_run import default_index_dir, load_eval_set, run_eval
-    from ..evaluate import summarize
+    from ..answering.engine import NOT_COVERED, Engine
+    from ..evaluation.metrics import summarize
+    from ..evaluation.runner import default_index_dir, load_eval_set, run_eval
 
     eval_set = load_eval_set(set_dir, limit)
     settings = build_settings(model_path=model_path, extractive=extractive)

@@ -15,7 +15,7 @@ from ..models import Document, IngestFailure, UpdateProgress
 from .store import StoreWriter
 
 if TYPE_CHECKING:
-    from ..embed import Embedder
+    from ..embedding.embedder import Embedder
 
 _GROUP_TEXTS = 1024
 """Texts embedded per call: bounds memory while keeping the embedder's batches full."""

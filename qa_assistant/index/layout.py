@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import IndexCorruptError, IndexMissingError
-from ..fsutil import fsync_path
+from ..fsutil import atomic_write_text, fsync_path
 
 CURRENT_NAME = "CURRENT"
 LOCK_NAME = ".lock"
@@ -103,14 +103,8 @@ def fsync_tree(folder: Path) -> None:
 
 
 def write_current(index_dir: Path, generation: int) -> None:
-    """Atomically point CURRENT at ``generation`` (temp file, fsync, os.replace, fsync folder)."""
-    temp = index_dir / f"{CURRENT_NAME}.tmp"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"generation": generation}) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, index_dir / CURRENT_NAME)
-    fsync_path(index_dir)
+    """Atomically point CURRENT at ``generation``."""
+    atomic_write_text(index_dir / CURRENT_NAME, json.dumps({"generation": generation}) + "\n")
 
 
 def publish(index_dir: Path, temp: Path, generation: int) -> Path:
@@ -122,11 +116,10 @@ def publish(index_dir: Path, temp: Path, generation: int) -> Path:
 
 
 def remove_stale(index_dir: Path, keep: set[int]) -> None:
-    """Delete temp folders and every generation not in ``keep`` (CURRENT.tmp too)."""
+    """Delete temp folders and every generation not in ``keep`` (and CURRENT's temp files)."""
     for number, is_temp in existing_generations(index_dir):
         if is_temp or number not in keep:
             path = temp_dir(index_dir, number) if is_temp else generation_dir(index_dir, number)
             shutil.rmtree(path, ignore_errors=True)
-    stray = index_dir / f"{CURRENT_NAME}.tmp"
-    if stray.exists():
-        stray.unlink()
+    for stray in index_dir.glob(f".{CURRENT_NAME}.*.tmp"):
+        stray.unlink(missing_ok=True)

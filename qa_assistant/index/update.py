@@ -33,7 +33,7 @@ from .reader import check_embedder, open_generation
 from .store import FORMAT_VERSION, StoreWriter, copy_store, create_store, write_meta
 
 if TYPE_CHECKING:
-    from ..embed import Embedder
+    from ..embedding.embedder import Embedder
 
 Checkpoint = Callable[[str], None]
 """Called with the name of each step of the swap (tests use it to crash at exact points)."""
@@ -115,7 +115,7 @@ class _Update:
 
     def _need_embedder(self) -> Embedder:
         if self.embedder is None:
-            from ..embed import load_embedder
+            from ..embedding.embedder import load_embedder
 
             self.embedder = load_embedder(self.settings)
             if self.meta:

@@ -21,7 +21,7 @@ from ..models import UpdateProgress, UpdateReport
 from .update import update_index
 
 if TYPE_CHECKING:
-    from ..embed import Embedder
+    from ..embedding.embedder import Embedder
 
 _TICK_MS = 200
 """How often the watcher wakes up without events, to check the quiet time and the stop event."""
@@ -60,7 +60,7 @@ def watch_articles(settings: Settings, on_update: Callable[[UpdateReport], None]
     if not root.is_dir():
         raise IngestError(f"articles folder {root} does not exist; pass --articles or set 'articles_dir'")
     if embedder is None:
-        from ..embed import load_embedder
+        from ..embedding.embedder import load_embedder
 
         embedder = load_embedder(settings)
 

@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.worker import Worker, WorkerState
 
-from ..conversations import Conversation, ConversationStore
+from ..chats.store import Conversation, ConversationStore
 from ..errors import QAError
 from ..models import Done, Retrieved, SentenceChecked, Status, Token
 from . import messages as msg
@@ -34,9 +34,9 @@ from .widgets.exchange import ExchangeView
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from ..answer import Engine
+    from ..answering.engine import Engine
     from ..config import Settings
-    from ..embed import Embedder
+    from ..embedding.embedder import Embedder
     from ..models import Citation
 
 

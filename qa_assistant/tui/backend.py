@@ -33,13 +33,13 @@ from .messages import (
 if TYPE_CHECKING:
     from textual.message import Message
 
-    from ..answer import Engine
+    from ..answering.engine import Engine
     from ..config import Settings
-    from ..embed import Embedder
+    from ..embedding.embedder import Embedder
     from ..models import Answer
 
 log = logging.getLogger(__name__)
-ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embed", "qa_assistant.answer")
+ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder", "qa_assistant.answering.engine")
 """Imported once, by the first worker that needs them: the same imports racing in two
 threads can fail with "partially initialized module"."""
 WATCH_POLL_MS = 300
@@ -103,7 +103,7 @@ class Backend:
         """The embedder, loaded once (by whichever worker needs it first)."""
         with self._embedder_lock:
             if self.embedder is None:
-                from ..embed import load_embedder
+                from ..embedding.embedder import load_embedder
 
                 self.post(EngineStatus("Loading the embedding model…"))
                 self.embedder = load_embedder(self.settings)
@@ -118,7 +118,7 @@ class Backend:
             try:
                 if self.engine is None:
                     self._check_index_exists()
-                    from ..answer import Engine
+                    from ..answering.engine import Engine
 
                     self.engine = Engine(self.settings, embedder=self.shared_embedder())
                 self.engine.load(on_status=lambda text: self.post(EngineStatus(text)))

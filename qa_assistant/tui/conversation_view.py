@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from ..conversations import Conversation, ConversationStore
+from ..chats.store import Conversation, ConversationStore
 from ..errors import QAError
 from .screens.conversations import ConversationsScreen
 from .widgets.exchange import ExchangeView
@@ -96,7 +96,7 @@ class ConversationView(App[None]):
         if view is None or view.answer is None:
             self.notify("No answer to export yet.", severity="warning")
             return
-        from ..export import answer_markdown, export_answer
+        from ..chats.export import answer_markdown, export_answer
 
         try:
             path = export_answer(view.answer, self.store.folder / EXPORTS_DIR_NAME)

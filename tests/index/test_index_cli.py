@@ -19,9 +19,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture()
 def runner(real_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """A CliRunner whose commands reuse the session's embedder instead of loading it again."""
-    import qa_assistant.embed
+    import qa_assistant.embedding.embedder
 
-    monkeypatch.setattr(qa_assistant.embed, "load_embedder", lambda settings: real_embedder)
+    monkeypatch.setattr(qa_assistant.embedding.embedder, "load_embedder", lambda settings: real_embedder)
     return CliRunner()
 
 

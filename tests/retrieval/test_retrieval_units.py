@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa_assistant.extractive import choose, extractive_answer
+from qa_assistant.answering.extractive import choose, extractive_answer
 from qa_assistant.models import Sentence
 from qa_assistant.retrieval import ScoredSentence, SentenceHit, build_context, leans_back, tokenize
 from qa_assistant.retrieval.fusion import reciprocal_rank_fusion

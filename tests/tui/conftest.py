@@ -45,7 +45,7 @@ def tui_settings(tui_articles: Path, tui_index: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def extractive_engine(tui_settings: Settings, tui_embedder: Any) -> Iterator[Any]:
-    from qa_assistant.answer import Engine
+    from qa_assistant.answering.engine import Engine
 
     engine = Engine(tui_settings, embedder=tui_embedder)
     engine.load()
@@ -66,7 +66,7 @@ def private_index(tmp_path: Path, tui_index: Path) -> tuple[Path, Path]:
 def make_app(tui_settings: Settings, extractive_engine: Any, tui_embedder: Any,
              tmp_path: Path) -> Callable[..., Any]:
     """``make_app(**kwargs)``: a QAApp on the shared extractive engine, saving conversations in tmp_path."""
-    from qa_assistant.conversations import ConversationStore
+    from qa_assistant.chats.store import ConversationStore
     from qa_assistant.tui.app import QAApp
 
     def build(settings: Settings | None = None, **kwargs: Any) -> QAApp:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def llm_engine(tui_settings: Any, tui_embedder: Any) -> Any:
-    from qa_assistant.answer import Engine
+    from qa_assistant.answering.engine import Engine
 
     engine = Engine(tui_settings.replace(extractive=False, max_tokens=160), embedder=tui_embedder)
     engine.load()

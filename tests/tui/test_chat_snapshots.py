@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tui_helpers import TERMINAL, wait_for
 
-from qa_assistant.conversations import ConversationStore
+from qa_assistant.chats.store import ConversationStore
 from qa_assistant.models import Answer, AnswerSentence, Citation
 from qa_assistant.tui.screens.article import ArticleScreen
 

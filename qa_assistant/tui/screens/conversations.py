@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...conversations import ConversationSummary
+from ...chats.store import ConversationSummary
 
 
 def summary_prompt(summary: ConversationSummary, current: bool) -> Text:

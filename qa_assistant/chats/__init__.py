@@ -1,0 +1,1 @@
+"""Saved conversations of the chat and their Markdown export."""

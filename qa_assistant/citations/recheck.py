@@ -1,0 +1,315 @@
+"""Re-check saved answers against the articles as they are on disk now.
+
+Input: what ``ask --json`` / ``--batch`` print (one JSON object, or JSON lines),
+a JSON array of those, or a Markdown export from the chat, whose answer record
+sits in a fenced ```json block.  For every citation: is its sentence still in
+its article at the same offsets (``ok``), elsewhere in it (``moved``, with the
+new offsets), or not at all (``gone``: article missing or text not found)?
+Then every answer sentence is scored again against today's text of its
+citations, giving today's verdict next to the saved one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import IngestError, QAError
+from ..models import AnswerSentence, Citation
+
+Status = Literal["ok", "moved", "gone"]
+_FENCE = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+class SavedAnswerError(QAError):
+    """The file of saved answers cannot be read or parsed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    line: int
+    """Line of the file where the answer's JSON starts (1-based)."""
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    n: int
+    article: str
+    start: int
+    end: int
+    text: str
+    status: Status
+    new_start: int | None = None
+    new_end: int | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"n": self.n, "article": self.article, "start": self.start, "end": self.end,
+                                   "status": self.status}
+        if self.status == "moved":
+            data.update(new_start=self.new_start, new_end=self.new_end)
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    line: int
+    id: str | None
+    question: str
+    citations: tuple[CitationCheck, ...]
+    sentences: tuple[AnswerSentence, ...]
+    """Today's verdicts, one per saved sentence."""
+    saved_verdicts: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        sentences = []
+        for i, sentence in enumerate(self.sentences):
+            item = sentence.to_json()
+            if i < len(self.saved_verdicts):
+                item["saved_verdict"] = self.saved_verdicts[i]
+            sentences.append(item)
+        return {"line": self.line, "id": self.id, "question": self.question,
+                "citations": [c.to_json() for c in self.citations], "sentences": sentences}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    file: str
+    articles_dir: str
+    answers: tuple[AnswerCheck, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Some citation moved or is gone (the ``check`` command then exits 1)."""
+        return bool(self.counts.get("moved") or self.counts.get("gone"))
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "articles_dir": self.articles_dir, "summary": dict(self.counts),
+                "answers": [a.to_json() for a in self.answers]}
+
+
+# --- reading saved answers ------------------------------------------------------------------
+
+
+def _decode(path: Path, text: str, line: int) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SavedAnswerError(f"{path} line {line + exc.lineno - 1}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    fences = list(_FENCE.finditer(text))
+    if fences:
+        for match in fences:
+            line = text.count("\n", 0, match.start(1)) + 1
+            yield line, _decode(path, match.group(1), line)
+        return
+    stripped = text.lstrip()
+    first = text.count("\n", 0, len(text) - len(stripped)) + 1
+    try:
+        yield first, json.loads(text)
+        return
+    except json.JSONDecodeError as exc:
+        lines = text.splitlines()
+        one_per_line = exc.msg == "Extra data"
+        if not one_per_line:
+            try:
+                json.loads(lines[first - 1])
+                one_per_line = True
+            except (json.JSONDecodeError, IndexError):
+                raise SavedAnswerError(
+                    f"{path} line {exc.lineno}: invalid JSON ({exc.msg}, column {exc.colno})") from None
+    for number, row in enumerate(lines, 1):
+        if row.strip():
+            yield number, _decode(path, row, number)
+
+
+def load_saved_answers(path: Path) -> list[SavedAnswer]:
+    """The answers in ``path``; SavedAnswerError (file and line) on anything unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SavedAnswerError(f"{path}: no such file; pass a file written by `qa-assistant ask --json`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SavedAnswerError(f"{path}: cannot be read ({exc})") from None
+    answers: list[SavedAnswer] = []
+    for line, value in _records(path, text):
+        for item in value if isinstance(value, list) else [value]:
+            answers.append(SavedAnswer(line, _validate(path, line, item)))
+    if not answers:
+        raise SavedAnswerError(f"{path}: holds no answers; pass a file written by `qa-assistant ask --json`")
+    return answers
+
+
+def _validate(path: Path, line: int, item: Any) -> dict[str, Any]:
+    where = f"{path} line {line}"
+    if not isinstance(item, dict) or not isinstance(item.get("citations"), list):
+        raise SavedAnswerError(f"{where}: not a saved answer (no 'citations' list); "
+                               "expected the output of `qa-assistant ask --json`")
+    for c in item["citations"]:
+        if not (isinstance(c, dict) and isinstance(c.get("n"), int) and isinstance(c.get("article"), str)
+                and isinstance(c.get("start"), int) and isinstance(c.get("end"), int)
+                and isinstance(c.get("text"), str)):
+            raise SavedAnswerError(f"{where}: a citation lacks n, article, start, end or text")
+    return item
+
+
+# --- finding cited text now -----------------------------------------------------------------
+
+
+def locate(text: str, cited: str, start: int, end: int) -> tuple[Status, int, int]:
+    """Where ``cited`` is in ``text`` now: same offsets, the nearest other place, or gone (-1, -1)."""
+    if 0 <= start <= end <= len(text) and text[start:end] == cited:
+        return "ok", start, end
+    places = [m.start() for m in re.finditer(re.escape(cited), text)] if cited else []
+    if places:
+        best = min(places, key=lambda p: abs(p - start))
+        return "moved", best, best + len(cited)
+    words = cited.split()
+    if words:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        found = [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+        if found:
+            s, e = min(found, key=lambda se: abs(se[0] - start))
+            return "moved", s, e
+    return "gone", -1, -1
+
+
+@dataclass
+class ArticleCache:
+    """Today's text and title of each article, read once via ``parse_document``."""
+
+    root: Path
+    settings: Settings
+    docs: dict[str, tuple[str, str] | str] = field(default_factory=dict)
+
+    def get(self, relpath: str) -> tuple[str, str] | str:
+        """(text, title), or the reason the article cannot be used."""
+        if relpath not in self.docs:
+            self.docs[relpath] = self._read(relpath)
+        return self.docs[relpath]
+
+    def _read(self, relpath: str) -> tuple[str, str] | str:
+        from ..ingest import parse_document
+
+        root = self.root.resolve()
+        path = (root / relpath).resolve()
+        if not path.is_relative_to(root):
+            return "article path lies outside the articles folder"
+        if not path.is_file():
+            return "article missing"
+        try:
+            document = parse_document(relpath, path.read_bytes(), path.stat().st_mtime, self.settings)
+        except IngestError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"article unreadable ({exc.strerror})"
+        return document.text, document.title
+
+
+def check_citations(citations: Sequence[dict[str, Any]], articles: ArticleCache) -> list[CitationCheck]:
+    results = []
+    for c in citations:
+        base = dict(n=c["n"], article=c["article"], start=c["start"], end=c["end"], text=c["text"])
+        found = articles.get(c["article"])
+        if isinstance(found, str):
+            results.append(CitationCheck(**base, status="gone", reason=found))
+            continue
+        status, start, end = locate(found[0], c["text"], c["start"], c["end"])
+        if status == "gone":
+            results.append(CitationCheck(**base, status="gone", reason="text not found in the article"))
+        elif status == "moved":
+            results.append(CitationCheck(**base, status="moved", new_start=start, new_end=end))
+        else:
+            results.append(CitationCheck(**base, status="ok"))
+    return results
+
+
+# --- verdicts today -------------------------------------------------------------------------
+
+
+def current_citations(checks: Sequence[CitationCheck], articles: ArticleCache) -> list[Citation]:
+    """The citations that still exist, with today's offsets and text."""
+    out = []
+    for check in checks:
+        if check.status == "gone":
+            continue
+        found = articles.get(check.article)
+        assert not isinstance(found, str), "a citation that is not gone has a readable article"
+        text, title = found
+        start = check.start if check.status == "ok" else check.new_start
+        end = check.end if check.status == "ok" else check.new_end
+        assert start is not None and end is not None
+        out.append(Citation(check.n, check.article, title, start, end, text[start:end]))
+    return out
+
+
+def verdicts_today(checker: Any, saved: dict[str, Any], citations: Sequence[Citation]) -> list[AnswerSentence]:
+    """Each saved sentence scored again against the still-existing text of what it cites."""
+    from . import strip_markers
+
+    sentences = saved.get("sentences")
+    if not isinstance(sentences, list):
+        return list(checker.check(str(saved.get("answer", "")), citations))
+    items = [s for s in sentences if isinstance(s, dict) and isinstance(s.get("text"), str)]
+    if not items:
+        return []
+    vectors = checker.encode_sources(citations) if citations else np.zeros((0, 1), np.float32)
+    claims = [strip_markers(s["text"]) for s in items]
+    claim_vectors = checker.encode_claims(claims)
+    known = {c.n for c in citations}
+    results = []
+    for item, claim, vector in zip(items, claims, claim_vectors, strict=True):
+        numbers = [n for n in item.get("citations") or [] if isinstance(n, int)]
+        cited = tuple(n for n in numbers if n in known)
+        lost = tuple(n for n in numbers if n not in known)
+        if numbers and not cited:
+            results.append(AnswerSentence(item["text"], (), "unsupported", 0.0, lost))
+            continue
+        results.append(checker.judge(item["text"], claim, vector, cited, lost, citations, vectors,
+                                     attributed=item.get("verdict") == "attributed"))
+    return results
+
+
+def recheck(path: Path, settings: Settings, articles_dir: Path | None = None, checker: Any | None = None,
+            load_checker: Any | None = None) -> CheckReport:
+    """Check every answer in ``path``; ``load_checker()`` builds a SupportChecker only if one is needed."""
+    saved = load_saved_answers(path)
+    root = articles_dir or settings.articles_dir
+    articles = ArticleCache(root, settings)
+    counts = {"answers": len(saved), "citations": 0, "ok": 0, "moved": 0, "gone": 0, "verdicts_changed": 0}
+    results = []
+    for answer in saved:
+        checks = check_citations(answer.data["citations"], articles)
+        current = current_citations(checks, articles)
+        has_sentences = bool(answer.data.get("sentences") or answer.data.get("answer"))
+        if checker is None and has_sentences:
+            checker = load_checker() if load_checker is not None else _default_checker(settings)
+        today = verdicts_today(checker, answer.data, current) if has_sentences else []
+        before = tuple(str(s.get("verdict", "")) for s in answer.data.get("sentences") or [] if isinstance(s, dict))
+        for check in checks:
+            counts["citations"] += 1
+            counts[check.status] += 1
+        counts["verdicts_changed"] += sum(1 for old, new in zip(before, today, strict=False) if old != new.verdict)
+        results.append(AnswerCheck(answer.line, answer.data.get("id"), str(answer.data.get("question", "")),
+                                   tuple(checks), tuple(today), before))
+    return CheckReport(str(path), str(root), tuple(results), counts)
+
+
+def _default_checker(settings: Settings) -> Any:
+    from ..embedding.embedder import load_embedder
+    from . import SupportChecker
+
+    return SupportChecker(load_embedder(settings))

