@@ -9,6 +9,7 @@ prompt built from the same messages.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -104,6 +105,48 @@ def neutralise_special_tokens(text: str) -> str:
     return _SPECIAL_TOKEN.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
+def _cpu_has_amx() -> bool:
+    """Whether the CPU advertises Intel AMX tiles (Linux; False where unknown)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            return " amx_tile" in handle.read()
+    except OSError:
+        return False
+
+
+_PARAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_weight_repacking(enabled: bool) -> Iterator[None]:
+    """Load with ``use_extra_bufts = False`` (no AMX/CPU weight repacking) while active.
+
+    llama.cpp repacks Q4 weights into AMX tiles where the CPU has them; on
+    virtual machines that advertise AMX, batched prompt decoding then crashes
+    (SIGSEGV in ``llama_decode`` for any prompt of two tokens or more, measured
+    with llama-cpp-python 0.3.36).  llama-cpp-python has no argument for it, so
+    the default model parameters are wrapped for the duration of the load.
+    """
+    if not enabled:
+        yield
+        return
+    import llama_cpp.llama_cpp as lib
+
+    with _PARAMS_LOCK:
+        original = lib.llama_model_default_params
+
+        def params() -> Any:
+            value = original()
+            value.use_extra_bufts = False
+            return value
+
+        lib.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            lib.llama_model_default_params = original
+
+
 @dataclass
 class LocalLLM:
     """A loaded GGUF model.  One generation at a time (the instance holds a lock)."""
@@ -124,14 +167,15 @@ class LocalLLM:
 
         threads = settings.n_threads or default_threads()
         try:
-            llama = Llama(
-                model_path=str(path),
-                n_ctx=settings.n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_gpu_layers=settings.n_gpu_layers,
-                verbose=False,
-            )
+            with _without_weight_repacking(_cpu_has_amx()):
+                llama = Llama(
+                    model_path=str(path),
+                    n_ctx=settings.n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_gpu_layers=settings.n_gpu_layers,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelLoadError(f"model_path {path}: llama.cpp could not load it ({first}); {_FIX}") from None
