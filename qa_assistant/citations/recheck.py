@@ -163,6 +163,9 @@ def _validate(path: Path, line: int, item: Any) -> dict[str, Any]:
                 and isinstance(c.get("start"), int) and isinstance(c.get("end"), int)
                 and isinstance(c.get("text"), str)):
             raise SavedAnswerError(f"{where}: a citation lacks n, article, start, end or text")
+        if "\x00" in c["article"]:
+            raise SavedAnswerError(f"{where}: citation [{c['n']}] names an article path with a NUL byte, "
+                                   "which no file can have; the file is damaged")
     return item
 
 
@@ -202,20 +205,29 @@ class ArticleCache:
         return self.docs[relpath]
 
     def _read(self, relpath: str) -> tuple[str, str] | str:
-        from ..ingest import parse_document
+        from ..ingest import ArticleFile, load_document
 
         root = self.root.resolve()
-        path = (root / relpath).resolve()
+        try:
+            path = (root / relpath).resolve(strict=True)
+        except FileNotFoundError:
+            return "article missing"
+        except RuntimeError:  # Python 3.11's error for a symbolic link loop
+            return "article path is a link that loops back on itself"
+        except OSError as exc:
+            return f"article unreadable ({exc.strerror or exc})"
         if not path.is_relative_to(root):
             return "article path lies outside the articles folder"
         if not path.is_file():
-            return "article missing"
+            return "article missing (the path is not a regular file)"
         try:
-            document = parse_document(relpath, path.read_bytes(), path.stat().st_mtime, self.settings)
+            st = path.stat()
+            # Read like the index reads: at most max_file_bytes, never blocking on a pipe.
+            document = load_document(ArticleFile(path, relpath, st.st_size, st.st_mtime), self.settings)
         except IngestError as exc:
             return str(exc)
         except OSError as exc:
-            return f"article unreadable ({exc.strerror})"
+            return f"article unreadable ({exc.strerror or exc})"
         return document.text, document.title
 
 

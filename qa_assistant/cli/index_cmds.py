@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..config import Settings, sample_articles_dir
+from ..ingest.files import shown_path
 from ..models import UpdateProgress, UpdateReport
 from .common import build_settings, index_options, user_errors
 
@@ -75,7 +76,7 @@ def _print_report(report: UpdateReport, settings: Settings, as_json: bool) -> No
     if report.failed:
         click.echo("Not indexed (a file indexed before keeps its previous version):")
         for failure in report.failed:
-            click.echo(f"  {failure.path}: {failure.error}")
+            click.echo(f"  {shown_path(failure.path)}: {failure.error}")
 
 
 def _run_update(index_dir: Path | None, articles_dir: Path | None, as_json: bool, rebuild: bool) -> None:
