@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from ..config import Settings, sample_articles_dir
-from ..ingest.files import shown_path
 from ..models import UpdateProgress, UpdateReport
 from .common import build_settings, index_options, user_errors
 
@@ -74,6 +73,8 @@ def _print_report(report: UpdateReport, settings: Settings, as_json: bool) -> No
         return
     click.echo(summary(report, settings))
     if report.failed:
+        from ..ingest import shown_path
+
         click.echo("Not indexed (a file indexed before keeps its previous version):")
         for failure in report.failed:
             click.echo(f"  {shown_path(failure.path)}: {failure.error}")
