@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     """CPU threads for llama.cpp; None means all cores (use 1 when other work keeps them busy)."""
     n_gpu_layers: Int = Field(0, ge=-1)
     """Layers offloaded to a GPU (0 on CPU-only machines, -1 for all)."""
-    temperature: Float = Field(0.1, ge=0.0, le=5.0)
+    temperature: Float = Field(0.1, ge=0.0, le=5.0, allow_inf_nan=False)
     """Sampling temperature."""
     max_tokens: Int = Field(200, ge=1, le=100_000)
     """Most tokens generated for one answer."""
@@ -151,7 +151,9 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_means_none(cls, value: Any, info: ValidationInfo) -> Any:
         """An empty value (``QA_ASSISTANT_MODEL_PATH=``) means the default None where None is allowed."""
-        if value == "" and info.field_name and type(None) in get_args(cls.model_fields[info.field_name].annotation):
+        if isinstance(value, str) and value == "" and info.field_name:
+            if type(None) not in get_args(cls.model_fields[info.field_name].annotation):
+                raise ValueError("it needs a value")
             return None
         return value
 
@@ -186,7 +188,8 @@ def describe_error(exc: ValidationError, origins: Mapping[str, str]) -> str:
     error = exc.errors(include_url=False)[0]
     name = str(error["loc"][0]) if error["loc"] else ""
     message = str(error["msg"]).removeprefix("Value error, ")
-    message = message.replace("Input should be", "it should be", 1)
+    message = message.replace("Input should be", "it should be", 1).replace(
+        "Input is not a valid path for <class 'pathlib.Path'>", "it should be a path (a string)")
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     if error["type"] == "extra_forbidden":
         return f"unknown setting {name!r}{_where(origins.get(name))}; check its spelling{more}"
@@ -221,6 +224,9 @@ class _EnvironSource(EnvSettingsSource):
 
 def _file_values(path: Path) -> dict[str, Any]:
     """The settings in a TOML file; relative paths in it are made relative to the file's folder."""
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise ConfigError(f"config file {path} {what}; fix {ENV_PREFIX}CONFIG or create the file")
     try:
         values = dict(TomlConfigSettingsSource(Settings, toml_file=path).toml_data)
     except OSError as exc:

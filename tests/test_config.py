@@ -103,3 +103,16 @@ def test_keyword_construction_is_checked_too() -> None:
         Settings(n_ctx=-5)
     assert Settings(n_threads=None).n_threads is None
     assert Settings(index_dir="idx").index_dir == Path("idx")  # type: ignore[arg-type]
+
+
+def test_empty_values_nan_and_a_missing_named_config_file(tmp_path: Path) -> None:
+    home = {"QA_ASSISTANT_HOME": str(tmp_path)}
+    with pytest.raises(ConfigError, match=r"'articles_dir' \(from environment variable QA_ASSISTANT_ARTICLES_DIR\) "
+                                          r"is '': it needs a value"):
+        load_settings(environ={**home, "QA_ASSISTANT_ARTICLES_DIR": ""})
+    (tmp_path / "qa-assistant.toml").write_text("temperature = nan\n")
+    with pytest.raises(ConfigError, match="'temperature'.* finite number"):
+        load_settings(environ=home)
+    missing = tmp_path / "elsewhere.toml"
+    with pytest.raises(ConfigError, match=rf"^config file {missing} does not exist; fix QA_ASSISTANT_CONFIG"):
+        load_settings(environ={**home, "QA_ASSISTANT_CONFIG": str(missing)})

@@ -140,6 +140,9 @@ class ConversationStore:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConversationError(f"no conversation file {path}; list them with Ctrl+O in the chat") from None
+        except RecursionError:
+            raise ConversationError(f"conversation file {path} is nested too deeply to be a conversation; "
+                                    "delete or fix it") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConversationError(f"conversation file {path} cannot be read ({exc}); delete or fix it") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:

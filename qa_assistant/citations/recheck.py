@@ -147,9 +147,12 @@ def load_saved_answers(path: Path) -> list[SavedAnswer]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SavedAnswerError(f"{path}: cannot be read ({exc})") from None
     answers: list[SavedAnswer] = []
-    for line, value in _records(path, text):
-        for item in value if isinstance(value, list) else [value]:
-            answers.append(_parse(path, line, item))
+    try:
+        for line, value in _records(path, text):
+            for item in value if isinstance(value, list) else [value]:
+                answers.append(_parse(path, line, item))
+    except RecursionError:
+        raise SavedAnswerError(f"{path}: its JSON is nested too deeply to be a saved answer") from None
     if not answers:
         raise SavedAnswerError(f"{path}: holds no answers; pass a file written by `qa-assistant ask --json`")
     return answers

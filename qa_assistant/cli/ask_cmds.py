@@ -98,6 +98,9 @@ def batch_lines(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | None, 
         except json.JSONDecodeError as exc:
             yield number, None, f"not JSON ({exc.msg})"
             continue
+        except RecursionError:
+            yield number, None, "not a question (JSON nested too deeply)"
+            continue
         question = item.get("question") if isinstance(item, dict) else None
         if not isinstance(question, str) or not question.strip():
             yield number, None, "needs a non-empty \"question\" string"
