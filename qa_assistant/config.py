@@ -3,17 +3,34 @@
 Every path and tunable the engine, CLI and TUI use lives here, so there is one
 place that decides where data lives and how big things are.  Nothing is created
 on import; callers build a ``Settings`` once and pass it down.
+
+``Settings`` is a pydantic-settings model: each field's type, choices (``Literal``)
+and range (``Field(ge=..., le=...)``) are checked wherever its value comes from,
+and a bad value is a one-line :class:`ConfigError` naming the setting and where
+the value came from (the TOML file, the environment variable, or a flag).
+``Settings(...)`` itself reads nothing but its arguments (a bad one raises
+pydantic's ``ValidationError``, a ``ValueError``); :func:`load_settings`
+layers the TOML file (pydantic-settings' TOML source) and the ``QA_ASSISTANT_*``
+environment (its environment source) under the flags.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from .errors import QAError
 
@@ -52,110 +69,137 @@ def default_prompts_dir() -> Path:
     return repo_prompts if repo_prompts.is_dir() else PACKAGE_DIR / "_prompts"
 
 
-@dataclass(frozen=True)
-class Settings:
+def _no_bool(value: Any) -> Any:
+    """TOML's ``true`` is not the number 1: refuse booleans for numeric settings."""
+    if isinstance(value, bool):
+        raise ValueError("it should be a number, not true or false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_no_bool)]
+Float = Annotated[float, BeforeValidator(_no_bool)]
+
+
+class Settings(BaseSettings):
     """Everything configurable.  Paths are absolute once built by :func:`load_settings`."""
 
-    articles_dir: Path = field(default_factory=sample_articles_dir)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="forbid", use_attribute_docstrings=True,
+    )
+
+    articles_dir: Path = Field(default_factory=sample_articles_dir)
     """Folder of articles (.txt, .md, .html), read recursively."""
-    index_dir: Path = field(default_factory=lambda: data_home() / "indexes" / "default")
+    index_dir: Path = Field(default_factory=lambda: data_home() / "indexes" / "default")
     """Folder of one index (``indexes/<name>``)."""
-    cache_dir: Path = field(default_factory=cache_home)
+    cache_dir: Path = Field(default_factory=cache_home)
     """Re-creatable derived files, such as the ONNX export of the embedder."""
 
     embedder_path: Path | None = None
     """sentence-transformers model folder; None means the packaged all-MiniLM-L6-v2."""
-    embedder_backend: str = "auto"
+    embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     """torch | onnx | onnx-int8 | auto (int8 ONNX when the CPU supports it, else torch)."""
-    embed_batch_size: int = 64
+    embed_batch_size: Int = Field(64, ge=1, le=4096)
     """Texts per embedding batch."""
 
-    passage_sentences: int = 4
+    passage_sentences: Int = Field(4, ge=1, le=100)
     """Sentences in one passage window."""
-    passage_overlap: int = 1
-    """Sentences shared by consecutive passages."""
-    passage_vectors: str = "embed"
+    passage_overlap: Int = Field(1, ge=0, le=99)
+    """Sentences shared by consecutive passages (less than passage_sentences)."""
+    passage_vectors: Literal["embed", "mean"] = "embed"
     """embed | mean: embed each passage's text, or use the normalised mean of its sentences'
     vectors (no passage embedding: about half the build time, fused recall@5 on SQuAD 0.01 lower)."""
-    exact_index_max: int = 50_000
+    exact_index_max: Int = Field(50_000, ge=1)
     """Up to this many passages FAISS searches exactly (flat); above it, IVF."""
-    max_file_bytes: int = 20_000_000
+    max_file_bytes: Int = Field(20_000_000, ge=1)
     """Article files larger than this are reported and skipped."""
 
     model_path: Path | None = None
     """GGUF weights; None means the packaged SmolLM2-135M-Instruct."""
-    n_ctx: int = 2048
+    n_ctx: Int = Field(2048, ge=256, le=1_048_576)
     """Context window given to llama.cpp, in tokens."""
-    n_threads: int | None = None
+    n_threads: Int | None = Field(None, ge=1, le=1024)
     """CPU threads for llama.cpp; None means all cores (use 1 when other work keeps them busy)."""
-    n_gpu_layers: int = 0
-    """Layers offloaded to a GPU (0 on CPU-only machines)."""
-    temperature: float = 0.1
+    n_gpu_layers: Int = Field(0, ge=-1)
+    """Layers offloaded to a GPU (0 on CPU-only machines, -1 for all)."""
+    temperature: Float = Field(0.1, ge=0.0, le=5.0, allow_inf_nan=False)
     """Sampling temperature."""
-    max_tokens: int = 200
+    max_tokens: Int = Field(200, ge=1, le=100_000)
     """Most tokens generated for one answer."""
-    prompts_dir: Path = field(default_factory=default_prompts_dir)
+    prompts_dir: Path = Field(default_factory=default_prompts_dir)
     """Folder of prompt templates."""
     extractive: bool = False
     """Answer with the source sentences themselves instead of the LLM."""
 
-    top_k_passages: int = 5
+    top_k_passages: Int = Field(5, ge=1, le=1000)
     """Passages retrieved for a question (after fusion)."""
-    context_sentences: int = 4
+    context_sentences: Int = Field(4, ge=1, le=100)
     """Most source sentences numbered into the prompt (4 keeps a verified answer under 2 s on 2 cores)."""
 
-    watch_debounce_ms: int = 1500
+    watch_debounce_ms: Int = Field(1500, ge=0, le=600_000)
     """Quiet time after the last file event before ``watch`` updates the index."""
 
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with some fields changed (values are coerced like any other source)."""
-        return _coerce(dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None}))
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the arguments: :func:`load_settings` layers the file and the environment itself."""
+        return (init_settings,)
 
-
-_PATH_FIELDS = {f.name for f in fields(Settings) if "Path" in str(f.type)}
-
-
-def _field_types() -> dict[str, str]:
-    return {f.name: str(f.type) for f in fields(Settings)}
-
-
-def _convert(name: str, value: Any) -> Any:
-    kind = _field_types()[name]
-    if value is None or value == "":
-        if "None" in kind:
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty value (``QA_ASSISTANT_MODEL_PATH=``) means the default None where None is allowed."""
+        if isinstance(value, str) and value == "" and info.field_name:
+            if type(None) not in get_args(cls.model_fields[info.field_name].annotation):
+                raise ValueError("it needs a value")
             return None
-        raise ConfigError(f"setting {name!r} needs a value")
-    try:
-        if name in _PATH_FIELDS:
-            return Path(value).expanduser()
-        if kind.startswith("int"):
-            return int(value)
-        if kind.startswith("float"):
-            return float(value)
-        if kind.startswith("bool"):
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"setting {name!r} has value {value!r}, which is not a valid {kind}") from None
+        return value
+
+    @field_validator("passage_overlap")
+    @classmethod
+    def _overlap_below_window(cls, value: int, info: ValidationInfo) -> int:
+        window = info.data.get("passage_sentences")
+        if window is not None and value >= window:
+            raise ValueError(f"it should be less than passage_sentences ({window})")
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are frozen; use settings.replace({name}=...)")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (None = unchanged; values are checked like any other source)."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        try:
+            return Settings(**{**{name: getattr(self, name) for name in type(self).model_fields}, **given})
+        except ValidationError as exc:
+            raise ConfigError(describe_error(exc, {})) from None
 
 
-def _coerce(settings: Settings) -> Settings:
-    if settings.embedder_backend not in {"auto", "torch", "onnx", "onnx-int8"}:
-        raise ConfigError(
-            f"setting 'embedder_backend' is {settings.embedder_backend!r}; use auto, torch, onnx or onnx-int8"
-        )
-    if settings.passage_vectors not in {"embed", "mean"}:
-        raise ConfigError(f"setting 'passage_vectors' is {settings.passage_vectors!r}; use embed or mean")
-    if settings.passage_sentences < 1 or not 0 <= settings.passage_overlap < settings.passage_sentences:
-        raise ConfigError("settings 'passage_sentences' must be ≥ 1 and 'passage_overlap' between 0 and passage_sentences - 1")
-    return settings
+def path_fields() -> frozenset[str]:
+    """Names of the settings that hold a path (relative ones in the TOML file are relative to it)."""
+    return frozenset(name for name, info in Settings.model_fields.items()
+                     if info.annotation is Path or Path in get_args(info.annotation))
+
+
+def describe_error(exc: ValidationError, origins: Mapping[str, str]) -> str:
+    """One line for the first problem: the setting, where its value came from, what is wrong."""
+    error = exc.errors(include_url=False)[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message.replace("Input should be", "it should be", 1).replace(
+        "Input is not a valid path for <class 'pathlib.Path'>", "it should be a path (a string)")
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting {name!r}{_where(origins.get(name))}; check its spelling{more}"
+    if not name:
+        return f"settings {message}{more}"
+    return f"setting {name!r}{_where(origins.get(name))} is {error['input']!r}: {message}{more}"
+
+
+def _where(origin: str | None) -> str:
+    return f" ({origin})" if origin else ""
 
 
 def find_config_file(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -167,6 +211,36 @@ def find_config_file(environ: Mapping[str, str] | None = None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+class _EnvironSource(EnvSettingsSource):
+    """The ``QA_ASSISTANT_*`` variables of a given mapping (the process environment by default)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    """The settings in a TOML file; relative paths in it are made relative to the file's folder."""
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise ConfigError(f"config file {path} {what}; fix {ENV_PREFIX}CONFIG or create the file")
+    try:
+        values = dict(TomlConfigSettingsSource(Settings, toml_file=path).toml_data)
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc.strerror or exc}); fix or remove it") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}); fix it") from None
+    for name in path_fields() & values.keys():
+        if isinstance(values[name], str) and values[name] and not Path(values[name]).expanduser().is_absolute():
+            values[name] = str(path.resolve().parent / values[name])
+    return values
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -174,38 +248,26 @@ def load_settings(
 ) -> Settings:
     """Defaults < TOML file < ``QA_ASSISTANT_*`` environment < ``overrides`` (flags; None = unset)."""
     env = os.environ if environ is None else environ
-    names = {f.name for f in fields(Settings)}
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
 
     path = config_file or find_config_file(env)
+    layers: list[tuple[dict[str, Any], Any]] = []
     if path is not None:
-        try:
-            table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config file {path}: {exc}") from None
-        for key, value in table.items():
-            if key not in names:
-                raise ConfigError(f"config file {path}: unknown setting {key!r}")
-            values[key] = _convert(key, value)
-            if key in _PATH_FIELDS and values[key] is not None and not values[key].is_absolute():
-                values[key] = Path(path).resolve().parent / values[key]
+        layers.append((_file_values(Path(path)), f"in config file {path}"))
+    layers.append((_EnvironSource(env)(), lambda name: f"from environment variable {ENV_PREFIX}{name.upper()}"))
+    layers.append(({k: v for k, v in (overrides or {}).items() if v is not None}, "given as a flag"))
+    for layer, origin in layers:
+        for name, value in layer.items():
+            values[name] = value
+            origins[name] = origin(name) if callable(origin) else origin
 
-    for name in names:
-        raw = env.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            values[name] = _convert(name, raw)
-
-    for name, value in (overrides or {}).items():
-        if name not in names:
-            raise ConfigError(f"unknown setting {name!r}")
-        if value is not None:
-            values[name] = _convert(name, value)
-
-    if "index_dir" not in values:
-        values["index_dir"] = data_home(env) / "indexes" / "default"
-    if "cache_dir" not in values:
-        values["cache_dir"] = cache_home(env)
-    for name in _PATH_FIELDS:
-        if values.get(name) is not None:
-            values[name] = Path(values[name]).absolute()
-    return _coerce(Settings(**values))
+    values.setdefault("index_dir", data_home(env) / "indexes" / "default")
+    values.setdefault("cache_dir", cache_home(env))
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(describe_error(exc, origins)) from None
+    absolute = {name: Path(getattr(settings, name)).expanduser().absolute()
+                for name in path_fields() if getattr(settings, name) is not None}
+    return settings.replace(**absolute)

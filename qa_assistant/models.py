@@ -6,8 +6,9 @@ Offsets are the contract: for every ``Sentence`` and ``Citation``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 # --- ingestion -------------------------------------------------------------
 
@@ -241,6 +242,60 @@ class Answer:
         if self.refused:
             data["refused"] = True
         return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Answer:
+        """The answer a :meth:`to_json` record describes (a saved chat, ``ask --json`` output).
+
+        Sentences, verdicts and citations come back exactly; the retrieved passages do
+        not (the record keeps only their offsets).  Only ``citations`` is required, so a
+        hand-written record can be re-checked.  Raises ValueError naming what is malformed.
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"an answer record is a JSON object, not {type(data).__name__}")
+        try:
+            citations = tuple(_citation_from_json(i, c) for i, c in enumerate(data["citations"], 1))
+            sentences = tuple(_sentence_from_json(i, s) for i, s in enumerate(data.get("sentences") or [], 1))
+            timings = {str(k): float(v) for k, v in dict(data.get("timings_ms") or {}).items()}
+        except KeyError as exc:
+            raise ValueError(f"the answer record lacks {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"the answer record is malformed ({exc})") from None
+        optional = {name: None if data.get(name) is None else str(data[name])
+                    for name in ("id", "standalone_question", "notice")}
+        return cls(question=str(data.get("question") or ""), answer=str(data.get("answer") or ""),
+                   mode=cast(Mode, str(data.get("mode") or "extractive")), sentences=sentences,
+                   citations=citations, passages=(), timings_ms=timings, refused=bool(data.get("refused")),
+                   **optional)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not a whole number")
+    return value
+
+
+def _numbers(values: Any) -> tuple[int, ...]:
+    return tuple(_int(v) for v in values or ())
+
+
+def _citation_from_json(i: int, c: Any) -> Citation:
+    if not isinstance(c, Mapping) or not all(k in c for k in ("n", "article", "start", "end", "text")):
+        raise ValueError(f"citation {i} lacks n, article, start, end or text")
+    if not isinstance(c["article"], str) or not isinstance(c["text"], str):
+        raise ValueError(f"citation {i}: article and text must be strings")
+    return Citation(n=_int(c["n"]), article=c["article"], title=str(c.get("title") or ""),
+                    start=_int(c["start"]), end=_int(c["end"]), text=c["text"])
+
+
+def _sentence_from_json(i: int, s: Any) -> AnswerSentence:
+    if not isinstance(s, Mapping) or not isinstance(s.get("text"), str):
+        raise ValueError(f"sentence {i} lacks its text")
+    return AnswerSentence(text=s["text"], citations=_numbers(s.get("citations")),
+                          verdict=cast(Verdict, str(s.get("verdict") or "unsupported")),
+                          support=float(s.get("support") or 0.0),
+                          invalid_citations=_numbers(s.get("invalid_citations")),
+                          alternatives=_numbers(s.get("alternatives")))
 
 
 # --- events the engine streams to the CLI and the TUI ---------------------------

@@ -19,7 +19,7 @@ VERDICT_MARKS = {"supported": "✔", "partial": "◐", "unsupported": "✘", "at
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
-class ExportError(QAError):
+class AnswerExportError(QAError):
     """The export file cannot be written; the message names it."""
 
 
@@ -65,7 +65,7 @@ def export_answer(answer: Answer, folder: Path) -> Path:
     try:
         atomic_write_text(path, answer_markdown(answer))
     except OSError as exc:
-        raise ExportError(f"cannot write the export {path}: {exc.strerror or exc}") from None
+        raise AnswerExportError(f"cannot write the export {path}: {exc.strerror or exc}") from None
     return path
 
 

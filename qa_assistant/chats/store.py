@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import QAError
 from ..fsutil import atomic_write_text
-from ..models import Answer, AnswerSentence, Citation
+from ..models import Answer
 
 FORMAT_VERSION = 1
 CONVERSATIONS_DIR_NAME = "conversations"
@@ -73,35 +73,6 @@ def new_conversation_id(now: float | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
-def answer_from_json(data: dict[str, Any]) -> Answer:
-    """Rebuild an ``Answer`` from ``Answer.to_json()`` output.
-
-    The retrieved passages are not restored (the JSON keeps only their offsets);
-    sentences, verdicts and citations are, which is what the chat shows.
-    """
-    try:
-        citations = tuple(
-            Citation(n=int(c["n"]), article=str(c["article"]), title=str(c.get("title", "")),
-                     start=int(c["start"]), end=int(c["end"]), text=str(c["text"]))
-            for c in data.get("citations", [])
-        )
-        sentences = tuple(
-            AnswerSentence(text=str(s["text"]), citations=tuple(int(n) for n in s.get("citations", [])),
-                           verdict=s.get("verdict", "unsupported"), support=float(s.get("support", 0.0)),
-                           invalid_citations=tuple(int(n) for n in s.get("invalid_citations", [])))
-            for s in data.get("sentences", [])
-        )
-        return Answer(
-            question=str(data["question"]), answer=str(data.get("answer", "")),
-            mode=data.get("mode", "extractive"), sentences=sentences, citations=citations,
-            passages=(), timings_ms={k: float(v) for k, v in dict(data.get("timings_ms", {})).items()},
-            id=data.get("id"), standalone_question=data.get("standalone_question"),
-            notice=data.get("notice"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConversationError(f"answer record is malformed ({exc!r})") from None
-
-
 class ConversationStore:
     """The conversations of one index, in ``<index_dir>/conversations/``."""
 
@@ -135,11 +106,12 @@ class ConversationStore:
         path = self.path_of(conversation_id)
         data = self._read(path)
         try:
-            answers = [answer_from_json(a) for a in data.get("answers", [])]
-        except ConversationError as exc:
-            raise ConversationError(f"conversation {path}: {exc}") from None
-        return Conversation(id=str(data.get("id", conversation_id)), created=float(data.get("created", 0.0)),
-                            updated=float(data.get("updated", 0.0)), answers=answers)
+            answers = [Answer.from_json(a) for a in data.get("answers", [])]
+            return Conversation(id=str(data.get("id", conversation_id)), created=float(data.get("created", 0.0)),
+                                updated=float(data.get("updated", 0.0)), answers=answers)
+        except (TypeError, ValueError) as exc:
+            raise ConversationError(f"conversation file {path} holds a malformed answer ({exc}); "
+                                    "delete or fix it") from None
 
     def list(self) -> list[ConversationSummary]:
         """Saved conversations, most recently updated first; unreadable files are left out."""
@@ -149,12 +121,12 @@ class ConversationStore:
         for path in self.folder.glob("*.json"):
             try:
                 data = self._read(path)
-            except ConversationError:
+                found.append(ConversationSummary(
+                    id=path.stem, title=str(data.get("title", "")), updated=float(data.get("updated", 0.0)),
+                    questions=len(data.get("answers", [])), path=path,
+                ))
+            except (ConversationError, TypeError, ValueError):
                 continue  # a damaged file must not hide the others; load() names it when chosen
-            found.append(ConversationSummary(
-                id=path.stem, title=str(data.get("title", "")), updated=float(data.get("updated", 0.0)),
-                questions=len(data.get("answers", [])), path=path,
-            ))
         found.sort(key=lambda s: (s.updated, s.id), reverse=True)
         return found
 
@@ -162,15 +134,15 @@ class ConversationStore:
         summaries = self.list()
         return summaries[0] if summaries else None
 
-    def delete(self, conversation_id: str) -> None:
-        self.path_of(conversation_id).unlink(missing_ok=True)
-
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConversationError(f"no conversation file {path}; list them with Ctrl+O in the chat") from None
+        except RecursionError:
+            raise ConversationError(f"conversation file {path} is nested too deeply to be a conversation; "
+                                    "delete or fix it") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConversationError(f"conversation file {path} cannot be read ({exc}); delete or fix it") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import IngestError, QAError
-from ..models import AnswerSentence, Citation
+from ..models import Answer, AnswerSentence, Citation
 
 Status = Literal["ok", "moved", "gone"]
 _FENCE = re.compile(r"^```json[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -36,7 +36,9 @@ class SavedAnswerError(QAError):
 class SavedAnswer:
     line: int
     """Line of the file where the answer's JSON starts (1-based)."""
-    data: dict[str, Any]
+    answer: Answer
+    lists_sentences: bool
+    """The record lists its sentences; without them, the whole answer text is checked."""
 
 
 @dataclass(frozen=True)
@@ -145,25 +147,31 @@ def load_saved_answers(path: Path) -> list[SavedAnswer]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SavedAnswerError(f"{path}: cannot be read ({exc})") from None
     answers: list[SavedAnswer] = []
-    for line, value in _records(path, text):
-        for item in value if isinstance(value, list) else [value]:
-            answers.append(SavedAnswer(line, _validate(path, line, item)))
+    try:
+        for line, value in _records(path, text):
+            for item in value if isinstance(value, list) else [value]:
+                answers.append(_parse(path, line, item))
+    except RecursionError:
+        raise SavedAnswerError(f"{path}: its JSON is nested too deeply to be a saved answer") from None
     if not answers:
         raise SavedAnswerError(f"{path}: holds no answers; pass a file written by `qa-assistant ask --json`")
     return answers
 
 
-def _validate(path: Path, line: int, item: Any) -> dict[str, Any]:
+def _parse(path: Path, line: int, item: Any) -> SavedAnswer:
     where = f"{path} line {line}"
     if not isinstance(item, dict) or not isinstance(item.get("citations"), list):
         raise SavedAnswerError(f"{where}: not a saved answer (no 'citations' list); "
                                "expected the output of `qa-assistant ask --json`")
-    for c in item["citations"]:
-        if not (isinstance(c, dict) and isinstance(c.get("n"), int) and isinstance(c.get("article"), str)
-                and isinstance(c.get("start"), int) and isinstance(c.get("end"), int)
-                and isinstance(c.get("text"), str)):
-            raise SavedAnswerError(f"{where}: a citation lacks n, article, start, end or text")
-    return item
+    try:
+        answer = Answer.from_json(item)
+    except ValueError as exc:
+        raise SavedAnswerError(f"{where}: {exc}") from None
+    for c in answer.citations:
+        if "\x00" in c.article:
+            raise SavedAnswerError(f"{where}: citation [{c.n}] names an article path with a NUL byte, "
+                                   "which no file can have; the file is damaged")
+    return SavedAnswer(line, answer, isinstance(item.get("sentences"), list))
 
 
 # --- finding cited text now -----------------------------------------------------------------
@@ -202,38 +210,47 @@ class ArticleCache:
         return self.docs[relpath]
 
     def _read(self, relpath: str) -> tuple[str, str] | str:
-        from ..ingest import parse_document
+        from ..ingest import ArticleFile, load_document
 
         root = self.root.resolve()
-        path = (root / relpath).resolve()
+        try:
+            path = (root / relpath).resolve(strict=True)
+        except FileNotFoundError:
+            return "article missing"
+        except RuntimeError:  # Python 3.11's error for a symbolic link loop
+            return "article path is a link that loops back on itself"
+        except OSError as exc:
+            return f"article unreadable ({exc.strerror or exc})"
         if not path.is_relative_to(root):
             return "article path lies outside the articles folder"
         if not path.is_file():
-            return "article missing"
+            return "article missing (the path is not a regular file)"
         try:
-            document = parse_document(relpath, path.read_bytes(), path.stat().st_mtime, self.settings)
+            st = path.stat()
+            # Read like the index reads: at most max_file_bytes, never blocking on a pipe.
+            document = load_document(ArticleFile(path, relpath, st.st_size, st.st_mtime), self.settings)
         except IngestError as exc:
             return str(exc)
         except OSError as exc:
-            return f"article unreadable ({exc.strerror})"
+            return f"article unreadable ({exc.strerror or exc})"
         return document.text, document.title
 
 
-def check_citations(citations: Sequence[dict[str, Any]], articles: ArticleCache) -> list[CitationCheck]:
+def check_citations(citations: Sequence[Citation], articles: ArticleCache) -> list[CitationCheck]:
     results = []
     for c in citations:
-        base = dict(n=c["n"], article=c["article"], start=c["start"], end=c["end"], text=c["text"])
-        found = articles.get(c["article"])
+        found = articles.get(c.article)
         if isinstance(found, str):
-            results.append(CitationCheck(**base, status="gone", reason=found))
+            results.append(CitationCheck(c.n, c.article, c.start, c.end, c.text, "gone", reason=found))
             continue
-        status, start, end = locate(found[0], c["text"], c["start"], c["end"])
+        status, start, end = locate(found[0], c.text, c.start, c.end)
         if status == "gone":
-            results.append(CitationCheck(**base, status="gone", reason="text not found in the article"))
+            results.append(CitationCheck(c.n, c.article, c.start, c.end, c.text, "gone",
+                                         reason="text not found in the article"))
         elif status == "moved":
-            results.append(CitationCheck(**base, status="moved", new_start=start, new_end=end))
+            results.append(CitationCheck(c.n, c.article, c.start, c.end, c.text, "moved", start, end))
         else:
-            results.append(CitationCheck(**base, status="ok"))
+            results.append(CitationCheck(c.n, c.article, c.start, c.end, c.text, "ok"))
     return results
 
 
@@ -256,30 +273,29 @@ def current_citations(checks: Sequence[CitationCheck], articles: ArticleCache) -
     return out
 
 
-def verdicts_today(checker: Any, saved: dict[str, Any], citations: Sequence[Citation]) -> list[AnswerSentence]:
+def verdicts_today(checker: Any, saved: SavedAnswer, citations: Sequence[Citation]) -> list[AnswerSentence]:
     """Each saved sentence scored again against the still-existing text of what it cites."""
     from . import strip_markers
 
-    sentences = saved.get("sentences")
-    if not isinstance(sentences, list):
-        return list(checker.check(str(saved.get("answer", "")), citations))
-    items = [s for s in sentences if isinstance(s, dict) and isinstance(s.get("text"), str)]
+    if not saved.lists_sentences:
+        return list(checker.check(saved.answer.answer, citations))
+    items = saved.answer.sentences
     if not items:
         return []
     vectors = checker.encode_sources(citations) if citations else np.zeros((0, 1), np.float32)
-    claims = [strip_markers(s["text"]) for s in items]
+    claims = [strip_markers(s.text) for s in items]
     claim_vectors = checker.encode_claims(claims)
     known = {c.n for c in citations}
     results = []
     for item, claim, vector in zip(items, claims, claim_vectors, strict=True):
-        numbers = [n for n in item.get("citations") or [] if isinstance(n, int)]
+        numbers = item.citations
         cited = tuple(n for n in numbers if n in known)
         lost = tuple(n for n in numbers if n not in known)
         if numbers and not cited:
-            results.append(AnswerSentence(item["text"], (), "unsupported", 0.0, lost))
+            results.append(AnswerSentence(item.text, (), "unsupported", 0.0, lost))
             continue
-        results.append(checker.judge(item["text"], claim, vector, cited, lost, citations, vectors,
-                                     attributed=item.get("verdict") == "attributed"))
+        results.append(checker.judge(item.text, claim, vector, cited, lost, citations, vectors,
+                                     attributed=item.verdict == "attributed"))
     return results
 
 
@@ -291,20 +307,20 @@ def recheck(path: Path, settings: Settings, articles_dir: Path | None = None, ch
     articles = ArticleCache(root, settings)
     counts = {"answers": len(saved), "citations": 0, "ok": 0, "moved": 0, "gone": 0, "verdicts_changed": 0}
     results = []
-    for answer in saved:
-        checks = check_citations(answer.data["citations"], articles)
+    for record in saved:
+        answer = record.answer
+        checks = check_citations(answer.citations, articles)
         current = current_citations(checks, articles)
-        has_sentences = bool(answer.data.get("sentences") or answer.data.get("answer"))
+        has_sentences = bool(answer.sentences or answer.answer)
         if checker is None and has_sentences:
             checker = load_checker() if load_checker is not None else _default_checker(settings)
-        today = verdicts_today(checker, answer.data, current) if has_sentences else []
-        before = tuple(str(s.get("verdict", "")) for s in answer.data.get("sentences") or [] if isinstance(s, dict))
+        today = verdicts_today(checker, record, current) if has_sentences else []
+        before = tuple(s.verdict for s in answer.sentences)
         for check in checks:
             counts["citations"] += 1
             counts[check.status] += 1
         counts["verdicts_changed"] += sum(1 for old, new in zip(before, today, strict=False) if old != new.verdict)
-        results.append(AnswerCheck(answer.line, answer.data.get("id"), str(answer.data.get("question", "")),
-                                   tuple(checks), tuple(today), before))
+        results.append(AnswerCheck(record.line, answer.id, answer.question, tuple(checks), tuple(today), before))
     return CheckReport(str(path), str(root), tuple(results), counts)
 
 

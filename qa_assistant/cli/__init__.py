@@ -1,23 +1,19 @@
-"""The ``qa-assistant`` command.  Commands are thin: parse flags, call the engine, print."""
+"""The ``qa-assistant`` command.  Commands are thin: parse flags, call the engine, print.
+
+Importing stays cheap: the command modules import only click, and the engine, the
+models and the settings library load inside the command functions.
+"""
 
 from __future__ import annotations
-
-import importlib
 
 import click
 
 from .. import __version__
-
-# Each module defines one command (or group) named in the tuple; importing stays
-# cheap because heavy libraries are imported inside the command functions.
-_COMMANDS = (
-    ("index_cmds", "index"),
-    ("index_cmds", "watch"),
-    ("ask_cmds", "ask"),
-    ("eval_cmd", "eval_command"),
-    ("check_cmd", "check"),
-    ("chat_cmd", "chat"),
-)
+from .ask_cmds import ask
+from .chat_cmd import chat
+from .check_cmd import check
+from .eval_cmd import eval_command
+from .index_cmds import index, watch
 
 
 @click.group(invoke_without_command=True)
@@ -29,21 +25,12 @@ def main(ctx: click.Context) -> None:
     With no command, opens the chat (same as ``qa-assistant chat``).
     """
     if ctx.invoked_subcommand is None:
-        chat = main.get_command(ctx, "chat")
-        if chat is None:
-            raise click.UsageError("the chat is not available in this build")
         ctx.invoke(chat)
 
 
-def _register() -> None:
-    for module_name, attr in _COMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{module_name}":
-                continue  # command not built yet
-            raise
-        main.add_command(getattr(module, attr))
-
-
-_register()
+main.add_command(index)
+main.add_command(watch)
+main.add_command(ask)
+main.add_command(eval_command)
+main.add_command(check)
+main.add_command(chat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -79,15 +79,27 @@ def print_answer(answer: Any, streamed: str) -> None:
             click.echo(f"  {VERDICT_MARKS.get(s.verdict, '?')} {s.verdict:<11} {refs} ({s.support:.2f}) {s.text}")
 
 
-def _batch_lines(handle: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    """(line number, item or None, problem) for every non-blank line."""
-    for number, line in enumerate(handle, start=1):
+def batch_lines(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, item or None, problem) for every non-blank line of a JSONL file read as bytes.
+
+    Each line is decoded on its own, so one line that is not UTF-8 is reported and skipped
+    instead of ending the batch; a byte-order mark at the start is ignored.
+    """
+    for number, raw in enumerate(handle, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+            continue
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, None, f"not JSON ({exc.msg})"
+            continue
+        except RecursionError:
+            yield number, None, "not a question (JSON nested too deeply)"
             continue
         question = item.get("question") if isinstance(item, dict) else None
         if not isinstance(question, str) or not question.strip():
@@ -98,9 +110,15 @@ def _batch_lines(handle: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, s
 
 def run_batch(engine: Any, path: Path) -> int:
     """Answer every good line (one JSON object a line on stdout); returns the malformed count."""
+    from ..errors import QAError
+
     answered = malformed = 0
-    with path.open(encoding="utf-8") as handle:
-        for number, item, problem in _batch_lines(handle):
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise QAError(f"batch file {path} cannot be read ({exc.strerror or exc})") from None
+    with handle:
+        for number, item, problem in batch_lines(handle):
             if item is None:
                 malformed += 1
                 click.echo(f"{path}: line {number}: {problem}; skipped", err=True)

@@ -6,12 +6,14 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..config import Settings, load_settings
 from ..errors import QAError
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +45,13 @@ def model_options(func: F) -> F:
 
 
 def build_settings(**flags: Any) -> Settings:
-    """Settings from defaults < qa-assistant.toml < environment < these flags (None = not given)."""
+    """Settings from defaults < qa-assistant.toml < environment < these flags (None = not given).
+
+    The config module (pydantic-settings, ~0.1 s to import) is imported here, not at
+    start-up, so ``--help`` stays fast.
+    """
+    from ..config import load_settings
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     return load_settings({k: v for k, v in flags.items() if v is not None})

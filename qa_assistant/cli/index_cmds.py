@@ -6,13 +6,15 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..config import Settings, sample_articles_dir
 from ..models import UpdateProgress, UpdateReport
 from .common import build_settings, index_options, user_errors
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 _STAGE_LABELS = {"read": "Reading ", "embed": "Embedding", "write": "Writing "}
 
@@ -46,6 +48,8 @@ class _ProgressBars:
 def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Settings:
     """Settings for a command that updates; without --articles (and none configured), an
     existing index keeps mirroring the folder it was built from."""
+    from ..config import sample_articles_dir
+
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir)
     if articles_dir is None and settings.articles_dir == sample_articles_dir().absolute():
         from ..index.reader import live_articles_dir
@@ -73,9 +77,11 @@ def _print_report(report: UpdateReport, settings: Settings, as_json: bool) -> No
         return
     click.echo(summary(report, settings))
     if report.failed:
+        from ..ingest import shown_path
+
         click.echo("Not indexed (a file indexed before keeps its previous version):")
         for failure in report.failed:
-            click.echo(f"  {failure.path}: {failure.error}")
+            click.echo(f"  {shown_path(failure.path)}: {failure.error}")
 
 
 def _run_update(index_dir: Path | None, articles_dir: Path | None, as_json: bool, rebuild: bool) -> None:

@@ -16,13 +16,15 @@ from .files import (
     is_article_name,
     list_article_files,
     read_article_bytes,
+    shown_path,
 )
 from .passages import make_passages
-from .sentences import MAX_SENTENCE_CHARS, split_sentences
+from .sentences import MAX_SENTENCE_CHARS, MAX_WORD_CHARS, split_sentences
 
 __all__ = [
     "ARTICLE_SUFFIXES",
     "MAX_SENTENCE_CHARS",
+    "MAX_WORD_CHARS",
     "ArticleFile",
     "check_size",
     "content_hash",
@@ -33,5 +35,6 @@ __all__ = [
     "make_passages",
     "parse_document",
     "read_article_bytes",
+    "shown_path",
     "split_sentences",
 ]

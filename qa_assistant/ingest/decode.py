@@ -2,8 +2,9 @@
 
 UTF-8 first (a byte-order mark is dropped), then a UTF-16/32 byte-order mark,
 then the charset an HTML page declares, then charset-normalizer's detection.
-Binary files (NUL bytes, many control characters) are refused rather than
-decoded into garbage.  Windows line ends become "\\n"; nothing else changes.
+Binary files (NUL bytes with more than a few control characters in every hundred)
+are refused rather than decoded into garbage; a stray NUL in a text article is
+read as a space.  Windows line ends become "\\n"; nothing else changes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _BOMS = (
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # C0 controls other than tab, newline, vertical tab, form feed and carriage return.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0e-\x1f\x7f]")  # never inside a UTF-8 or single-byte character
 _SAMPLE = 65_536
 WESTERN = "cp1252"
 CHAOS_MARGIN = 0.1
@@ -37,7 +39,7 @@ def decode_article(relpath: str, data: bytes, *, html: bool = False) -> str:
     text = _decode(relpath, data, html)
     if _CONTROL.search(text[:_SAMPLE]) and _looks_binary_text(text[:_SAMPLE]):
         raise IngestError(_binary(relpath))
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\x00", " ")
     if not text.strip():
         raise IngestError(f"{relpath} has no text (only whitespace); add the article text or remove the file")
     return text
@@ -53,7 +55,8 @@ def _decode(relpath: str, data: bytes, html: bool) -> str:
                     f"{relpath} starts with a {encoding} byte-order mark but is not valid {encoding}; "
                     "save it as UTF-8"
                 ) from None
-    if b"\x00" in data[:_SAMPLE]:
+    sample = data[:_SAMPLE]
+    if b"\x00" in sample and _too_many(len(_CONTROL_BYTES.findall(sample)), len(sample)):
         raise IngestError(_binary(relpath))
     try:
         return data.decode("utf-8")
@@ -95,8 +98,12 @@ def _detect(relpath: str, data: bytes) -> str:
 
 
 def _looks_binary_text(sample: str) -> bool:
-    controls = len(_CONTROL.findall(sample))
-    return controls > max(8, len(sample) // 100)
+    return _too_many(len(_CONTROL.findall(sample)), len(sample))
+
+
+def _too_many(controls: int, length: int) -> bool:
+    """More than 8 control characters and more than one in a hundred: binary, not text with a stray byte."""
+    return controls > max(8, length // 100)
 
 
 def _binary(relpath: str) -> str:

@@ -9,10 +9,10 @@ from ..errors import IngestError
 from ..models import Document
 from .blocks import front_matter_title, split_blocks
 from .decode import decode_article
-from .files import ArticleFile, check_size, content_hash, read_article_bytes
+from .files import ArticleFile, check_size, content_hash, read_article_bytes, shown_path
 from .html import extract_article
 from .passages import make_passages
-from .sentences import split_sentences
+from .sentences import MAX_WORD_CHARS, NOT_A_WORD, split_sentences
 
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -28,16 +28,20 @@ def parse_document(relpath: str, data: bytes, mtime: float, settings: Settings) 
     suffix = relpath.lower().rsplit("/", 1)[-1]
     is_html = suffix.endswith(HTML_SUFFIXES)
     is_markdown = suffix.endswith(MARKDOWN_SUFFIXES)
-    text = decode_article(relpath, data, html=is_html)
+    shown = shown_path(relpath)
+    text = decode_article(shown, data, html=is_html)
     if is_html:
-        title, text = extract_article(relpath, text)
+        title, text = extract_article(shown, text)
     elif is_markdown:
         title = markdown_title(text)
     else:
         title = first_line_title(text)
     sentences = split_sentences(text, markdown=is_markdown)
     if not sentences:
-        raise IngestError(f"{relpath} has no article text (only markup); add the text or remove the file")
+        if NOT_A_WORD.search(text):
+            raise IngestError(f"{shown} holds no prose, only runs of over {MAX_WORD_CHARS} characters without "
+                              "a space (encoded data?); save the article as text or remove the file")
+        raise IngestError(f"{shown} has no article text (only markup); add the text or remove the file")
     passages = make_passages(len(sentences), settings.passage_sentences, settings.passage_overlap)
     return Document(
         path=relpath,
@@ -60,10 +64,11 @@ def load_document(file: ArticleFile, settings: Settings) -> Document:
 
 
 def first_line_title(text: str) -> str:
-    """The first non-empty line, whitespace collapsed, shortened at a word if very long."""
+    """The first line with words, whitespace collapsed, shortened at a word if very long."""
     for line in text.split("\n"):
-        if line.strip():
-            return _shorten(" ".join(line.split()))
+        words = NOT_A_WORD.sub(" ", line).split()
+        if words:
+            return _shorten(" ".join(words))
     return ""
 
 

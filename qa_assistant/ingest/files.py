@@ -1,12 +1,16 @@
 """Finding article files in a folder, checking them, and reading their bytes.
 
 Nothing here decodes or parses: it decides *which* files are articles and reports
-the ones that cannot be used (a link leading out of the folder, a file that cannot
-be read, one too large to index), so the rest can still be indexed.
+the ones that cannot be used (a link leading out of the folder or looping back on
+itself, a name that is not UTF-8, a named pipe or device, a file that cannot be
+read, one too large to index), so the rest can still be indexed.  Every report is
+one line: a name with control characters or undecodable bytes is shown escaped
+(:func:`shown_path`).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -37,12 +41,35 @@ def is_article_name(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
 
 
+def shown_path(relpath: str) -> str:
+    """``relpath`` as one printable line: undecodable bytes of a file name as ``\\xNN``,
+    control characters (a newline in a name) escaped as Python writes them; plain names unchanged."""
+    try:
+        raw = relpath.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = relpath.encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a file name whose bytes are not UTF-8 (Python holds them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def list_article_files(root: Path) -> tuple[list[ArticleFile], list[IngestFailure]]:
     """All article files under ``root`` (recursive, sorted by relpath) and the ones that cannot be used.
 
     Hidden files and folders (name starting with ".") are skipped.  A symbolic link
     whose target lies outside ``root`` is reported, never followed; links to folders
     inside ``root`` are not followed either (their files are found at their real place).
+    A name that is not UTF-8 is reported (under its :func:`shown_path`) and not read.
     Raises IngestError if ``root`` is not a folder.
     """
     root = Path(root).absolute()
@@ -70,44 +97,68 @@ def _walk(folder: Path, prefix: str, real_root: Path,
             continue
         relpath = prefix + entry.name
         try:
-            if entry.is_symlink():
+            if not _is_utf8(entry.name):
+                if entry.is_dir(follow_symlinks=False) or is_article_name(entry.name):
+                    _add_bad_name(relpath, failures)
+            elif entry.is_symlink():
                 _add_link(entry, relpath, real_root, files, failures)
             elif entry.is_dir(follow_symlinks=False):
                 _walk(Path(entry.path), relpath + "/", real_root, files, failures)
-            elif entry.is_file(follow_symlinks=False) and is_article_name(entry.name):
+            elif is_article_name(entry.name):
                 _add_file(Path(entry.path), relpath, entry.stat(follow_symlinks=False), files, failures)
         except OSError as exc:
             failures.append(IngestFailure(relpath, _os_problem(relpath, exc)))
 
 
+def _add_bad_name(relpath: str, failures: list[IngestFailure]) -> None:
+    shown = shown_path(relpath)
+    failures.append(IngestFailure(
+        shown, f"{shown} has a name that is not valid UTF-8; rename it (for example with `mv`) to index it",
+    ))
+
+
 def _add_link(entry: os.DirEntry[str], relpath: str, real_root: Path,
               files: list[ArticleFile], failures: list[IngestFailure]) -> None:
-    target = Path(entry.path).resolve()
+    try:
+        target = Path(entry.path).resolve(strict=True)
+    except FileNotFoundError:
+        if is_article_name(entry.name):
+            failures.append(IngestFailure(relpath, f"{shown_path(relpath)} is a broken link; fix or remove it"))
+        return
+    except (RuntimeError, OSError) as exc:  # Python 3.11 raises RuntimeError for a loop, later ones OSError
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            if is_article_name(entry.name) or "." not in entry.name:  # an article, or maybe a folder
+                failures.append(IngestFailure(
+                    relpath, f"{shown_path(relpath)} is a link that loops back on itself; "
+                    "point it at a file or remove it",
+                ))
+            return
+        raise
     is_dir = target.is_dir()
     if not is_dir and not is_article_name(entry.name):
         return
     if not target.is_relative_to(real_root):
         failures.append(IngestFailure(
             relpath,
-            f"{relpath} is a link that points outside the articles folder ({target}); "
+            f"{shown_path(relpath)} is a link that points outside the articles folder ({shown_path(str(target))}); "
             "copy the file into the folder instead",
         ))
         return
     if is_dir:
         return  # its files are listed where they really are
-    if not target.exists():
-        failures.append(IngestFailure(relpath, f"{relpath} is a broken link; fix or remove it"))
-        return
     _add_file(Path(entry.path), relpath, os.stat(entry.path), files, failures)
 
 
 def _add_file(path: Path, relpath: str, st: os.stat_result,
               files: list[ArticleFile], failures: list[IngestFailure]) -> None:
     if not stat.S_ISREG(st.st_mode):
-        failures.append(IngestFailure(relpath, f"{relpath} is not a regular file; remove it from the articles folder"))
+        failures.append(IngestFailure(
+            relpath, f"{shown_path(relpath)} is {_kind(st.st_mode)}, not a regular file; "
+            "remove it from the articles folder",
+        ))
         return
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         failures.append(IngestFailure(relpath, _os_problem(relpath, exc)))
         return
@@ -115,10 +166,21 @@ def _add_file(path: Path, relpath: str, st: os.stat_result,
     files.append(ArticleFile(path=path, relpath=relpath, size=st.st_size, mtime=st.st_mtime))
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a folder" if stat.S_ISDIR(mode) else "a special file"
+
+
 def _os_problem(relpath: str, exc: OSError) -> str:
+    shown = shown_path(relpath)
     if isinstance(exc, PermissionError):
-        return f"{relpath} cannot be read (permission denied); make it readable (chmod a+r) or remove it"
-    return f"{relpath} cannot be read ({exc.strerror or exc}); check the file or remove it"
+        return f"{shown} cannot be read (permission denied); make it readable (chmod a+r) or remove it"
+    return f"{shown} cannot be read ({exc.strerror or exc}); check the file or remove it"
 
 
 def check_size(file: ArticleFile, settings: Settings) -> IngestFailure | None:
@@ -127,7 +189,7 @@ def check_size(file: ArticleFile, settings: Settings) -> IngestFailure | None:
         return None
     return IngestFailure(
         file.relpath,
-        f"{file.relpath} is {_megabytes(file.size)}, larger than max_file_bytes "
+        f"{shown_path(file.relpath)} is {_megabytes(file.size)}, larger than max_file_bytes "
         f"({_megabytes(settings.max_file_bytes)}); split it or raise the setting",
     )
 
@@ -137,11 +199,26 @@ def _megabytes(n: int) -> str:
 
 
 def read_article_bytes(file: ArticleFile) -> bytes:
-    """The file's raw bytes; IngestError (one line, names the relpath) if it cannot be read."""
+    """The file's raw bytes; IngestError (one line, names the relpath) if it cannot be read.
+
+    Opened without blocking and checked to be a regular file, so a named pipe put in
+    its place after listing is refused instead of waiting for a writer forever.
+    """
     try:
-        return file.path.read_bytes()
+        fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise IngestError(_os_problem(file.relpath, exc)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IngestError(f"{shown_path(file.relpath)} is {_kind(mode)}, not a regular file; "
+                              "remove it from the articles folder")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise IngestError(_os_problem(file.relpath, exc)) from None
+    finally:
+        os.close(fd)
 
 
 def content_hash(data: bytes) -> str:

@@ -43,10 +43,17 @@ def extract_article(relpath: str, html: str) -> tuple[str, str]:
         f"{relpath}: no article text found (only navigation, cookie notices or other page furniture); "
         "save the article body as .txt or .md"
     )
+    parser = lxml_html.HTMLParser()
     try:
-        tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+        tree = lxml_html.document_fromstring(_XML_DECLARATION.sub("", html, count=1), parser=parser)
     except (etree.ParserError, ValueError):
         raise no_article from None  # lxml parses almost anything: this means no elements at all
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        # libxml2 stops reading elements nested deeper than 255 levels: say so rather than "no article".
+        no_article = IngestError(
+            f"{relpath}: the page nests its elements too deeply to be read (more than 255 levels); "
+            "save the article body as .txt or .md"
+        )
     _drop_boilerplate(tree)
     title = _page_title(tree)
     # No metadata: its date search (htmldate + dateparser) costs seconds and only the title is needed.

@@ -7,7 +7,10 @@ lost and ``text[start:end]`` is always the sentence.  Two repairs follow:
 splits right after a title syntok does not know (``Gov.``, ``Lt.``, ``Sen.``)
 are undone, and a quotation opened in one piece and closed in the next is kept
 whole with its attribution.  Pieces longer than :data:`MAX_SENTENCE_CHARS` are
-cut at whitespace so every sentence fits the embedder's window.
+cut at whitespace so every sentence fits the embedder's window.  A run of more
+than :data:`MAX_WORD_CHARS` characters without whitespace (encoded data such as
+a base64 image, never prose) is left out of the sentences: the text around it
+is split as if it were a paragraph break.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 
 MAX_SENTENCE_CHARS = 1000
 """Longer "sentences" (walls of text without punctuation) are cut into pieces."""
+MAX_WORD_CHARS = 500
+"""Longer runs without whitespace are not words; they are left out of every sentence."""
 MAX_QUOTE_MERGE_CHARS = 600
 """A quotation is re-joined across a split only while the result stays this short."""
 
@@ -33,6 +38,8 @@ _TITLES = frozenset(
     "Pfc Pres Prof Pvt Rep Reps Rev Sen Sens Sgt Supt Treas".split()
 )
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'“‘])([A-Z][a-z]{1,5})\.$")
+NOT_A_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
+"""A run of characters without whitespace too long to be a word (left out of sentences and titles)."""
 _OPEN_DOUBLE = "“"
 _CLOSE_DOUBLE = "”"
 
@@ -44,9 +51,23 @@ def split_sentences(text: str, *, markdown: bool = False) -> list[Span]:
     tokenizer = Tokenizer(replace_not_contraction=False)
     spans: list[Span] = []
     for block in split_blocks(text, markdown=markdown):
-        for piece in _split_block(text, block, tokenizer):
-            spans.extend(_cut_long(text, piece))
+        for part in _without_long_runs(text, block):
+            for piece in _split_block(text, part, tokenizer):
+                spans.extend(_cut_long(text, piece))
     return spans
+
+
+def _without_long_runs(text: str, block: Span) -> Iterator[Span]:
+    """``block``, or the pieces of it between runs that are too long to be words."""
+    start = block.start
+    for match in NOT_A_WORD.finditer(text, block.start, block.end):
+        piece = strip_span(text, start, match.start())
+        if piece is not None:
+            yield piece
+        start = match.end()
+    piece = strip_span(text, start, block.end) if start != block.start else block
+    if piece is not None:
+        yield piece
 
 
 def _split_block(text: str, block: Span, tokenizer: Tokenizer) -> list[Span]:

@@ -8,7 +8,6 @@ passage whose one relevant sentence is diluted in the passage's vector.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,7 +67,6 @@ class HybridRetriever:
         self.reader = reader
         self._encode = encode
         self._candidates = candidates
-        started = time.perf_counter()
         ids: list[int] = []
         corpus: list[list[str]] = []
         self.stats = TermStats()
@@ -83,7 +81,6 @@ class HybridRetriever:
         self._titles: dict[int, tuple[str, str]] = {
             a.id: (a.path, a.title) for a in reader.articles()  # type: ignore[attr-defined]
         }
-        self.build_seconds = time.perf_counter() - started
 
     @property
     def size(self) -> int:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from qa_assistant.chats.export import ExportError, answer_markdown, export_answer, export_filename
+from qa_assistant.chats.export import AnswerExportError, answer_markdown, export_answer, export_filename
 from qa_assistant.chats.store import (
     ConversationError,
     ConversationStore,
-    answer_from_json,
     atomic_write_text,
 )
 from qa_assistant.models import Answer, AnswerSentence, Citation
@@ -37,15 +36,29 @@ def sample_answer(question: str = "How much will the bridge cost?", answer_id: s
 
 def test_answer_round_trips_through_json() -> None:
     answer = sample_answer()
-    again = answer_from_json(json.loads(json.dumps(answer.to_json())))
+    again = Answer.from_json(json.loads(json.dumps(answer.to_json())))
     assert again.to_json() == answer.to_json()
     assert again.sentences == answer.sentences
     assert [c.to_json() for c in again.citations] == [c.to_json() for c in answer.citations]
 
 
-def test_malformed_answer_record_is_a_user_error() -> None:
-    with pytest.raises(ConversationError, match="malformed"):
-        answer_from_json({"answer": "no question"})
+def test_malformed_answer_record_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="lacks 'citations'"):
+        Answer.from_json({"answer": "no citations"})
+    with pytest.raises(ValueError, match=r"citation 1 lacks n, article, start, end or text"):
+        Answer.from_json({"citations": [{"n": 1}]})
+    with pytest.raises(ValueError, match="not a whole number"):
+        Answer.from_json({"citations": [], "sentences": [{"text": "x", "citations": ["1"]}]})
+    store = ConversationStore.for_index(tmp_path / "index")
+    conversation = store.new()
+    conversation.answers.append(sample_answer())
+    path = store.save(conversation)
+    data = json.loads(path.read_text())
+    data["answers"][0]["citations"][0]["start"] = "twelve"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConversationError, match=rf"^conversation file {path} holds a malformed answer"):
+        store.load(conversation.id)
+    assert [s.id for s in store.list()] == [conversation.id]  # still listed; load() names the problem
 
 
 def test_store_saves_lists_newest_first_and_loads(tmp_path: Path) -> None:
@@ -112,5 +125,16 @@ def test_markdown_export_embeds_the_answer_json(tmp_path: Path) -> None:
 def test_export_into_an_unwritable_place_is_a_user_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    with pytest.raises(ExportError, match="a-file"):
+    with pytest.raises(AnswerExportError, match="a-file"):
         export_answer(sample_answer(), blocker / "exports")
+
+
+def test_refusals_and_alternatives_round_trip() -> None:
+    answer = sample_answer()
+    refused = Answer(question=answer.question, answer="The articles do not say.", mode="extractive",
+                     sentences=(AnswerSentence("The articles do not say.", (), "unsupported", 0.1,
+                                               alternatives=(1, 2)),),
+                     citations=answer.citations, passages=(), refused=True)
+    again = Answer.from_json(json.loads(json.dumps(refused.to_json())))
+    assert again.refused and again.sentences[0].alternatives == (1, 2)
+    assert again.to_json() == refused.to_json()

@@ -171,3 +171,19 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     array = tmp_path / "many.json"
     array.write_text(json.dumps([{"citations": []}, {"citations": []}]))
     assert len(load_saved_answers(array)) == 2
+
+
+def test_hostile_saved_answer_files_are_one_line_errors(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SavedAnswerError, match=r"deep\.json: its JSON is nested too deeply"):
+        load_saved_answers(deep)
+    nul = tmp_path / "nul.json"
+    nul.write_text(json.dumps({"citations": [{"n": 1, "article": "a\x00.txt", "start": 0, "end": 1, "text": "x"}]}))
+    with pytest.raises(SavedAnswerError, match=r"nul\.json line 1: citation \[1\] names an article path with a NUL"):
+        load_saved_answers(nul)
+    bad_type = tmp_path / "bad.json"
+    bad_type.write_text(json.dumps({"citations": [{"n": "one", "article": "a.txt", "start": 0, "end": 1,
+                                                   "text": "x"}]}))
+    with pytest.raises(SavedAnswerError, match=r"bad\.json line 1: the answer record is malformed"):
+        load_saved_answers(bad_type)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_assistant.ingest import MAX_SENTENCE_CHARS, split_sentences
+from qa_assistant.ingest import MAX_SENTENCE_CHARS, MAX_WORD_CHARS, split_sentences
 
 
 def sentences(text: str, markdown: bool = False) -> list[str]:
@@ -113,10 +113,10 @@ def test_wall_of_text_is_cut_at_whitespace() -> None:
     assert " ".join(pieces[1:]) == words  # cut only at spaces, nothing lost
 
 
-def test_unbroken_blob_is_cut_anyway() -> None:
-    blob = "x" * 2500
-    pieces = [blob[s.start:s.end] for s in split_sentences(blob)]
-    assert "".join(pieces) == blob and max(map(len, pieces)) <= MAX_SENTENCE_CHARS
+def test_a_long_url_stays_in_its_sentence_but_an_unbroken_blob_is_left_out() -> None:
+    url = "https://example.org/" + "a" * (MAX_WORD_CHARS - 20)
+    text = f"Read it at {url} today. Next one.\n\n{'x' * 2500}\n\nLast {'y' * 3000} words."
+    assert sentences(text) == [f"Read it at {url} today.", "Next one.", "Last", "words."]
 
 
 def test_crlf_free_text_and_blank_input() -> None:
