@@ -48,9 +48,10 @@ def load_base_postings(folder: Path, meta: dict[str, str]) -> Postings:
 
 
 def merge(conn: sqlite3.Connection, epoch_folder: Path, meta: dict[str, str], dimension: int,
-          exact_index_max: int) -> dict[str, str]:
-    """Write a new base from the current one and the delta; return the meta values that
-    make it live (the caller commits them with the rest of the update)."""
+          exact_index_max: int, collected: PostingsBuilder | None = None) -> dict[str, str]:
+    """Write a new base from the current one, the delta and ``collected`` postings (a build
+    from scratch); return the meta values that make it live (the caller commits them with
+    the rest of the update)."""
     from .reader import base_files_ok
 
     base_files_ok(epoch_folder.parent, epoch_folder, meta)  # a merge reads the whole base: check it first
@@ -61,7 +62,7 @@ def merge(conn: sqlite3.Connection, epoch_folder: Path, meta: dict[str, str], di
     folder.mkdir()
     tombstones = np.array([r[0] for r in conn.execute("SELECT passage_id FROM tombstones")], dtype=np.int64)
     old = load_base_postings(epoch_folder, meta)
-    builder = PostingsBuilder()
+    builder = collected if collected is not None else PostingsBuilder()
     for passage_id, blob in old.blobs(~np.isin(old.ids, tombstones)):
         builder.add(passage_id, blob)
     for passage_id, blob in conn.execute("SELECT passage_id, terms FROM delta_terms"):

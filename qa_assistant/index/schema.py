@@ -98,8 +98,21 @@ def connect_writer(path: Path, *, bulk: bool = False) -> sqlite3.Connection:
     return conn
 
 
+PAGE_SIZE = 8192
+"""Articles of a few KB pack better in 8 KB pages than in SQLite's default 4 KB (5% smaller)."""
+
+
 def create_schema(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     conn.executescript(SCHEMA)
+
+
+def compact_file(conn: sqlite3.Connection) -> None:
+    """VACUUM when a build left free pages (vectors moved into the IVF file)."""
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    total = conn.execute("PRAGMA page_count").fetchone()[0]
+    if free > total // 20:
+        conn.execute("VACUUM")
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:

@@ -15,7 +15,7 @@ import numpy as np
 from ..models import Document, IngestFailure
 from ..retrieval.lexical import tokenize
 from . import codec
-from .postings import pack_terms
+from .postings import PostingsBuilder, pack_terms
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,11 @@ class KnownFailure:
 class StoreWriter:
     """Applies one update's changes to the store (the caller commits once at the end)."""
 
-    def __init__(self, conn: sqlite3.Connection, dimension: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, dimension: int, postings: PostingsBuilder | None = None) -> None:
         self.conn = conn
         self.dimension = dimension
+        self.postings = postings
+        """A build from scratch collects postings here, for the base, instead of in ``delta_terms``."""
         self._term_keys: dict[str, int] = {}
         self.new_passages = 0
 
@@ -119,6 +121,10 @@ class StoreWriter:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (article_id, position, first, last, start, end, passage_codes[position]),
             )
-            self.conn.execute("INSERT INTO delta_terms (passage_id, terms) VALUES (?, ?)",
-                              (int(cur.lastrowid or 0), pack_terms(tokenize(doc.text[start:end]), self._term_keys)))
+            terms = pack_terms(tokenize(doc.text[start:end]), self._term_keys)
+            if self.postings is not None:
+                self.postings.add(int(cur.lastrowid or 0), terms)
+            else:
+                self.conn.execute("INSERT INTO delta_terms (passage_id, terms) VALUES (?, ?)",
+                                  (int(cur.lastrowid or 0), terms))
             self.new_passages += 1

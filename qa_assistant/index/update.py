@@ -36,8 +36,9 @@ from . import compact, layout
 from .apply import Applied, parse_embed_store
 from .lock import WriterLock
 from .plan import Plan, make_plan
+from .postings import PostingsBuilder
 from .reader import base_files_ok, check_embedder, check_store
-from .schema import FORMAT_VERSION, connect_reader, connect_writer, create_schema, write_meta
+from .schema import FORMAT_VERSION, compact_file, connect_reader, connect_writer, create_schema, write_meta
 from .store import StoreWriter
 
 if TYPE_CHECKING:
@@ -229,7 +230,8 @@ class _Update:
         self.checkpoint("after-rows")
         return applied
 
-    def _merge_if_due(self, conn: sqlite3.Connection, folder: Path, force: bool = False) -> dict[str, str]:
+    def _merge_if_due(self, conn: sqlite3.Connection, folder: Path, force: bool = False,
+                      collected: PostingsBuilder | None = None) -> dict[str, str]:
         n_base = int(self.meta.get("base_passages", "0"))
         n_delta = conn.execute("SELECT count(*) FROM delta_terms").fetchone()[0]
         n_tombstones = conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
@@ -240,7 +242,7 @@ class _Update:
         if not (force or kind_changes or compact.merge_due(n_base, n_delta, n_tombstones)):
             return {}
         dimension = int(self.meta["dimension"]) if self.meta else self._need_embedder().dimension
-        values = compact.merge(conn, folder, self.meta, dimension, self.settings.exact_index_max)
+        values = compact.merge(conn, folder, self.meta, dimension, self.settings.exact_index_max, collected)
         values["previous_base"] = self.meta.get("base", "")
         self.checkpoint("after-merge-write")
         return values
@@ -260,17 +262,18 @@ class _Update:
             conn = connect_writer(temp / layout.STORE_NAME, bulk=True)
             try:
                 create_schema(conn)
-                writer = StoreWriter(conn, embedder.dimension)
+                writer = StoreWriter(conn, embedder.dimension, PostingsBuilder())
                 plan = make_plan(self.settings.articles_dir, {}, self.settings, self.progress)
                 conn.execute("BEGIN")
                 applied = self._apply(plan, writer)
                 self.meta = {}
                 self._report_progress(0)
-                values = self._merge_if_due(conn, temp, force=True)
+                values = self._merge_if_due(conn, temp, force=True, collected=writer.postings)
                 values.update(self._meta_values(generation, True))
                 values["created_at"] = values["updated_at"]
                 write_meta(conn, values)
                 conn.execute("COMMIT")
+                compact_file(conn)
                 conn.execute("PRAGMA journal_mode=WAL")
             finally:
                 conn.close()
