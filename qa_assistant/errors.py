@@ -29,3 +29,7 @@ class EmbedderMismatchError(QAError):
 
 class ModelLoadError(QAError):
     """A model (embedder or GGUF) could not be found or loaded; the message names the setting."""
+
+
+class DiskFullError(QAError):
+    """The disk ran out of space while writing; the message names the folder and the space needed."""

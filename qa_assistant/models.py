@@ -95,6 +95,20 @@ class IndexMeta:
 
 
 @dataclass(frozen=True)
+class StorageState:
+    """How an index's passages are laid out: the merged base and what waits beside it."""
+
+    faiss_kind: str
+    base_passages: int
+    """Passages in the immutable base files (BM25 postings; the IVF index above the exact limit)."""
+    delta_passages: int
+    """Newer passages kept in the store, searched beside the base until the next merge."""
+    tombstones: int
+    """Base passages deleted since the last merge."""
+    bytes_on_disk: int
+
+
+@dataclass(frozen=True)
 class IndexStatus:
     articles: int
     sentences: int
@@ -106,15 +120,24 @@ class IndexStatus:
     articles_dir: str
     passage_vectors: str = "embed"
     """How passage vectors were made: embed, mean (of their sentences' vectors), or mixed."""
+    failed: tuple[IngestFailure, ...] = ()
+    """Files that failed and have not changed since (not pending: an update skips them)."""
+    storage: StorageState | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "articles": self.articles,
             "sentences": self.sentences,
             "passages": self.passages,
             "embedder": self.embedder,
             "pending": self.pending,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
         }
+        if self.storage is not None:
+            data["storage"] = {"faiss_kind": self.storage.faiss_kind, "base_passages": self.storage.base_passages,
+                               "delta_passages": self.storage.delta_passages,
+                               "tombstones": self.storage.tombstones, "bytes": self.storage.bytes_on_disk}
+        return data
 
 
 @dataclass(frozen=True)
@@ -128,6 +151,14 @@ class UpdateProgress:
 
 
 @dataclass(frozen=True)
+class Move:
+    """An indexed article found under a new path (renamed or moved; nothing re-embedded)."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class UpdateReport:
     added: int
     changed: int
@@ -137,14 +168,18 @@ class UpdateReport:
     seconds: float
     renamed: int = 0
     generation: int = 0
+    moves: tuple[Move, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
             "added": self.added,
             "changed": self.changed,
             "removed": self.removed,
+            "moved": self.renamed,
+            "moves": [{"from": m.old, "to": m.new} for m in self.moves],
             "unchanged": self.unchanged,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "generation": self.generation,
             "seconds": round(self.seconds, 3),
         }
 

@@ -140,7 +140,7 @@ class Engine:
         embedder = self._embedder
         assert embedder is not None, "load() sets the embedder before it opens the index"
         with self._lock:
-            reader = open_index(self.settings.index_dir, embedder.name)
+            reader = open_index(self.settings.index_dir, embedder.name, previous=self.reader)
             retriever = HybridRetriever(reader, embedder.encode)
             if self._checker is None and self.mode == "llm":
                 from ..citations import SupportChecker
@@ -151,7 +151,7 @@ class Engine:
             old.close()
 
     def reload_index(self) -> None:
-        """Reopen the index (after an update wrote a new generation) and rebuild BM25."""
+        """Open the index's new generation (reusing the unchanged base files already loaded)."""
         if self._embedder is None:
             self.load()
             return

@@ -72,16 +72,7 @@ def check(file: Path, articles_dir: Path | None, index_dir: Path | None, as_json
 
 def _indexed_articles(settings: Any) -> Path:
     """The folder the index mirrors (when it has one on disk), else the configured articles_dir."""
-    from ..errors import QAError
+    from ..index.source import built_from
 
-    try:
-        from ..index import open_index
-
-        reader = open_index(settings.index_dir)
-    except (QAError, ImportError):
-        return settings.articles_dir
-    try:
-        recorded = Path(reader.meta.articles_dir) if reader.meta.articles_dir else None
-    finally:
-        reader.close()
+    recorded = built_from(settings.index_dir)
     return recorded if recorded is not None and recorded.is_dir() else settings.articles_dir

@@ -48,16 +48,10 @@ class _ProgressBars:
 def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Settings:
     """Settings for a command that updates; without --articles (and none configured), an
     existing index keeps mirroring the folder it was built from."""
-    from ..config import sample_articles_dir
+    from ..index.source import follow_index_folder
 
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir)
-    if articles_dir is None and settings.articles_dir == sample_articles_dir().absolute():
-        from ..index.reader import live_articles_dir
-
-        built_from = live_articles_dir(settings.index_dir)
-        if built_from is not None:
-            settings = settings.replace(articles_dir=Path(built_from))
-    return settings
+    return follow_index_folder(settings, articles_given=articles_dir is not None)
 
 
 def summary(report: UpdateReport, settings: Settings) -> str:
@@ -76,6 +70,8 @@ def _print_report(report: UpdateReport, settings: Settings, as_json: bool) -> No
         click.echo(json.dumps(report.to_json()))
         return
     click.echo(summary(report, settings))
+    for move in report.moves:
+        click.echo(f"  moved {move.old} -> {move.new}")
     if report.failed:
         from ..ingest import shown_path
 
@@ -104,7 +100,7 @@ def index() -> None:
 
 @index.command("update")
 @index_options
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (counts, failures, seconds).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (counts, moves, failures, seconds).")
 @user_errors
 def update_command(index_dir: Path | None, articles_dir: Path | None, as_json: bool) -> None:
     """Index new, changed, moved and removed articles (only what changed is embedded)."""
@@ -139,11 +135,19 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
         pending = f"{status.pending} files to add, change or remove; run `qa-assistant index update`"
     else:
         pending = "none, the index is up to date"
-    click.echo(f"Index:     {settings.index_dir} (generation {status.generation})\n"
-               f"Articles:  {status.articles} from {status.articles_dir}\n"
-               f"Sentences: {status.sentences}\nPassages:  {status.passages}\n"
-               f"Embedder:  {status.embedder} (passage vectors: {status.passage_vectors})\n"
-               f"Pending:   {pending}")
+    lines = [f"Index:     {settings.index_dir} (generation {status.generation})",
+             f"Articles:  {status.articles} from {status.articles_dir}",
+             f"Sentences: {status.sentences}", f"Passages:  {status.passages}",
+             f"Embedder:  {status.embedder} (passage vectors: {status.passage_vectors})"]
+    if status.storage is not None:
+        st = status.storage
+        lines.append(f"Storage:   {st.base_passages} passages in the base ({st.faiss_kind}), {st.delta_passages} "
+                     f"in the delta, {st.tombstones} tombstones; {st.bytes_on_disk / 1e6:.1f} MB on disk")
+    lines.append(f"Pending:   {pending}")
+    if status.failed:
+        lines.append(f"Failed:    {len(status.failed)} files (skipped until they change)")
+        lines += [f"  {f.path}: {f.error}" for f in status.failed]
+    click.echo("\n".join(lines))
 
 
 @index.command("verify")
@@ -162,7 +166,7 @@ def verify_command(index_dir: Path | None) -> None:
         click.echo(f"{len(problems)} problems in {settings.index_dir}; "
                    f"run `qa-assistant index rebuild --index {settings.index_dir}`", err=True)
         raise SystemExit(1)
-    click.echo(f"OK: {settings.index_dir} store and FAISS agree, all offsets hold")
+    click.echo(f"OK: {settings.index_dir} schema, checksums, store, FAISS and BM25 agree, all offsets hold")
 
 
 @click.command()

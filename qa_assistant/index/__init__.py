@@ -1,11 +1,14 @@
-"""The index: a SQLite store of articles, sentences and passages (with vectors) plus a FAISS
-index of passage vectors, kept in generations swapped atomically.
+"""The index: a SQLite store updated in place (WAL) plus immutable base files
+(BM25 postings; FAISS IVF above the exact limit), one writer at a time.
 
-Layout and atomicity: :mod:`.layout`; FAISS choice: :mod:`.vectors`; updates: :mod:`.update`.
+Layout: :mod:`.layout`; store: :mod:`.schema`/:mod:`.store`; vector search:
+:mod:`.vectors`; BM25: :mod:`.postings`; merging: :mod:`.compact`; updates: :mod:`.update`.
 """
 
 from .reader import IndexReader, open_index
+from .source import built_from, follow_index_folder
 from .status import index_status, verify_index
 from .update import update_index
 
-__all__ = ["IndexReader", "index_status", "open_index", "update_index", "verify_index"]
+__all__ = ["IndexReader", "built_from", "follow_index_folder", "index_status", "open_index", "update_index",
+           "verify_index"]

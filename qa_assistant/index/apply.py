@@ -1,8 +1,14 @@
-"""Parsing and embedding the files an update must (re)index, and writing their rows."""
+"""Parsing, embedding and storing the files an update must (re)index, as one stream.
+
+Files are parsed one at a time and embedded in groups of about ``_GROUP_TEXTS``
+texts, each group written to the store before the next is parsed, so a build
+holds one group of texts and vectors at a time.  The embedder is asked for only
+when the first file parses, so an update whose files all fail loads no model.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,34 +31,9 @@ _GROUP_TEXTS = 1024
 class Applied:
     added: int = 0
     changed: int = 0
-    new_passage_ids: list[int] = field(default_factory=list)
-    old_passage_ids: list[int] = field(default_factory=list)
-    failed: list[IngestFailure] = field(default_factory=list)
-
-
-def parse_files(jobs: list[tuple[ArticleFile, int | None]], settings: Settings,
-                progress: Callable[[UpdateProgress], None] | None) -> tuple[list[tuple[Document, int | None]],
-                                                                             list[IngestFailure]]:
-    """Read and parse each file; a file that fails is reported and skipped."""
-    docs: list[tuple[Document, int | None]] = []
-    failed: list[IngestFailure] = []
-    for done, (file, article_id) in enumerate(jobs, 1):
-        try:
-            data = read_article_bytes(file)
-            docs.append((parse_document(file.relpath, data, file.mtime, settings), article_id))
-        except IngestError as exc:
-            failed.append(IngestFailure(file.relpath, str(exc)))
-        if progress is not None:
-            progress(UpdateProgress("read", done, len(jobs), file.relpath))
-    return docs, failed
-
-
-def _texts(doc: Document, embed_passages: bool) -> list[str]:
-    sentences = [doc.text[s.start:s.end] for s in doc.sentences]
-    if not embed_passages:
-        return sentences
-    passages = [doc.text[doc.sentences[first].start:doc.sentences[last - 1].end] for first, last in doc.passages]
-    return sentences + passages
+    embedded: int = 0
+    failed: list[tuple[IngestFailure, int, float]] = field(default_factory=list)
+    """Files that did not parse: (failure, size, mtime)."""
 
 
 def mean_passage_vectors(doc: Document, sentence_vectors: np.ndarray) -> np.ndarray:
@@ -68,30 +49,49 @@ def mean_passage_vectors(doc: Document, sentence_vectors: np.ndarray) -> np.ndar
     return out / np.where(norms > 0, norms, 1.0)
 
 
-def embed_and_store(docs: list[tuple[Document, int | None]], embedder: Embedder, writer: StoreWriter,
-                    progress: Callable[[UpdateProgress], None] | None, passage_vectors: str = "embed") -> Applied:
-    """Embed sentences and passages in groups and write them (replacing ``article_id`` when given).
+def _texts(doc: Document, embed_passages: bool) -> list[str]:
+    sentences = [doc.text[s.start:s.end] for s in doc.sentences]
+    if not embed_passages:
+        return sentences
+    return sentences + [doc.text[doc.sentences[first].start:doc.sentences[last - 1].end]
+                        for first, last in doc.passages]
 
-    ``passage_vectors="mean"`` embeds sentences only and derives passage vectors with
-    :func:`mean_passage_vectors`.
+
+def _parsed(jobs: list[tuple[ArticleFile, int | None]], settings: Settings, applied: Applied,
+            progress: Callable[[UpdateProgress], None] | None) -> Iterator[tuple[Document, int | None]]:
+    for done, (file, article_id) in enumerate(jobs, 1):
+        try:
+            yield parse_document(file.relpath, read_article_bytes(file), file.mtime, settings), article_id
+        except IngestError as exc:
+            applied.failed.append((IngestFailure(file.relpath, str(exc)), file.size, file.mtime))
+        if progress is not None:
+            progress(UpdateProgress("read", done, len(jobs), file.relpath))
+
+
+def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Settings,
+                      embedder: Callable[[], Embedder], writer: StoreWriter,
+                      progress: Callable[[UpdateProgress], None] | None) -> Applied:
+    """Index each ``(file, article id or None)``; a file that fails is reported and skipped.
+
+    ``embedder`` is called (once) when the first document needs embedding.
+    ``settings.passage_vectors == "mean"`` embeds sentences only (:func:`mean_passage_vectors`).
     """
-    embed_passages = passage_vectors == "embed"
+    embed_passages = settings.passage_vectors == "embed"
     applied = Applied()
-    total = sum(len(d.sentences) + (len(d.passages) if embed_passages else 0) for d, _ in docs)
-    done = 0
     group: list[tuple[Document, int | None]] = []
     group_size = 0
 
     def flush() -> None:
-        nonlocal done, group, group_size
+        nonlocal group, group_size
+        model = embedder()
         texts = [t for d, _ in group for t in _texts(d, embed_passages)]
-        base = done
+        base = applied.embedded
 
         def report(n_done: int) -> None:
             if progress is not None:
-                progress(UpdateProgress("embed", base + n_done, total, group[-1][0].path))
+                progress(UpdateProgress("embed", base + n_done, base + len(texts), group[-1][0].path))
 
-        matrix = embedder.encode(texts, progress=report) if texts else np.zeros((0, embedder.dimension), np.float32)
+        matrix = model.encode(texts, progress=report) if texts else np.zeros((0, model.dimension), np.float32)
         offset = 0
         for doc, article_id in group:
             n_s = len(doc.sentences)
@@ -103,17 +103,15 @@ def embed_and_store(docs: list[tuple[Document, int | None]], embedder: Embedder,
                 passage_matrix = mean_passage_vectors(doc, sentence_vectors)
             offset += n_s + n_p
             if article_id is None:
-                _, new_ids = writer.add_article(doc, sentence_vectors, passage_matrix)
+                writer.add_article(doc, sentence_vectors, passage_matrix)
                 applied.added += 1
             else:
-                old_ids, new_ids = writer.replace_article(article_id, doc, sentence_vectors, passage_matrix)
-                applied.old_passage_ids.extend(old_ids)
+                writer.replace_article(article_id, doc, sentence_vectors, passage_matrix)
                 applied.changed += 1
-            applied.new_passage_ids.extend(new_ids)
-        done += len(texts)
+        applied.embedded += len(texts)
         group, group_size = [], 0
 
-    for doc, article_id in docs:
+    for doc, article_id in _parsed(jobs, settings, applied, progress):
         group.append((doc, article_id))
         group_size += len(doc.sentences) + (len(doc.passages) if embed_passages else 0)
         if group_size >= _GROUP_TEXTS:

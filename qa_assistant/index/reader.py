@@ -1,7 +1,16 @@
-"""Read-only access to the live generation of an index (no lock needed)."""
+"""Read-only access to one generation of an index (no lock needed).
+
+A reader holds a SQLite read transaction for its lifetime, so every query sees
+the generation it opened even while an update commits the next one in place (WAL).
+At open it checks the store's schema, the base files' checksums, and loads:
+the base postings (memory-mapped) and the delta's, the tombstones, and the dense
+index (flat: every passage's code decoded into an exact in-memory index; IVF: the
+base file plus the delta searched exactly).  BM25 is never rebuilt from text.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -12,60 +21,19 @@ import numpy as np
 
 from ..errors import EmbedderMismatchError, IndexCorruptError
 from ..models import Article, IndexMeta, Passage, Sentence
-from . import vectors
-from .layout import (
-    FAISS_NAME,
-    STORE_NAME,
-    corrupt,
-    generation_dir,
-    read_current,
-    rebuild_hint,
-    require_current,
-)
-from .store import FORMAT_VERSION, connect_readonly, from_blobs, read_meta
+from . import codec, vectors
+from .layout import Live, corrupt, read_current, rebuild_hint, require_current
+from .postings import Bm25, LexicalScores, Postings, file_crc
+from .schema import FORMAT_VERSION, connect_reader, foreign_objects, read_meta
 
-_REQUIRED_META = ("format_version", "embedder", "dimension", "articles_dir", "faiss_kind")
-_PASSAGE_COLS = 'id, article_id, position, first_sentence, last_sentence, start, "end", text'
-_SENTENCE_COLS = 'id, article_id, position, start, "end", text'
+_REQUIRED_META = ("format_version", "embedder", "dimension", "articles_dir", "faiss_kind", "generation")
+_ARTICLE_COLS = "id, path, title, content_hash, mtime, size"
+_SENTENCE_SQL = ('SELECT s.id, s.article_id, s.position, s.start, s."end", '
+                 'substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s JOIN articles a ON a.id = s.article_id')
+_PASSAGE_SQL = ('SELECT p.id, p.article_id, p.position, p.first_sentence, p.last_sentence, p.start, p."end", '
+                'substr(a.text, p.start + 1, p."end" - p.start) FROM passages p JOIN articles a ON a.id = p.article_id')
 _CHUNK = 900
-
-
-def open_generation(index_dir: Path, generation: int) -> tuple[sqlite3.Connection, dict[str, str], Any]:
-    """Open a generation's store and FAISS file, checking that they are whole and agree."""
-    folder = generation_dir(index_dir, generation)
-    store_path = folder / STORE_NAME
-    if not store_path.is_file():
-        raise corrupt(index_dir, f"gen-{generation}/{STORE_NAME} is missing")
-    conn = connect_readonly(store_path)
-    try:
-        meta = read_meta(conn)
-        n_passages = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise corrupt(index_dir, f"gen-{generation}/{STORE_NAME}: {exc}") from None
-    try:
-        missing = [key for key in _REQUIRED_META if key not in meta]
-        if missing:
-            raise corrupt(index_dir, f"meta lacks {', '.join(missing)}")
-        version = int(meta["format_version"])
-        if version > FORMAT_VERSION:
-            raise corrupt(index_dir, f"format version {version} is newer than this program reads ({FORMAT_VERSION})")
-        spec = vectors.FaissSpec.from_meta(meta)
-        faiss_path = folder / FAISS_NAME
-        if not faiss_path.is_file():
-            raise corrupt(index_dir, f"gen-{generation}/{FAISS_NAME} is missing")
-        try:
-            index = vectors.load(faiss_path, spec)
-        except (RuntimeError, OSError, MemoryError) as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise corrupt(index_dir, f"gen-{generation}/{FAISS_NAME} cannot be read: {first_line}") from None
-        if index.ntotal != n_passages or index.d != int(meta["dimension"]):
-            raise corrupt(index_dir, f"FAISS holds {index.ntotal} vectors of dimension {index.d}, "
-                          f"the store {n_passages} of dimension {meta['dimension']}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn, meta, index
+_OPEN_ATTEMPTS = 3
 
 
 def check_embedder(index_dir: Path, meta: dict[str, str], embedder_name: str | None) -> None:
@@ -76,56 +44,139 @@ def check_embedder(index_dir: Path, meta: dict[str, str], embedder_name: str | N
         )
 
 
-def open_index(index_dir: Path, embedder_name: str | None = None) -> IndexReader:
+def check_store(index_dir: Path, conn: sqlite3.Connection) -> dict[str, str]:
+    """The store's meta once its schema and format are known good; IndexCorruptError otherwise."""
+    try:
+        foreign = foreign_objects(conn)
+        if foreign:
+            raise corrupt(index_dir, f"the store holds SQL this program did not create: {', '.join(foreign[:3])}")
+        meta = read_meta(conn)
+    except sqlite3.DatabaseError as exc:
+        raise corrupt(index_dir, f"store: {exc}") from None
+    missing = [key for key in _REQUIRED_META if key not in meta]
+    if missing:
+        raise corrupt(index_dir, f"meta lacks {', '.join(missing)}")
+    if meta["format_version"] != str(FORMAT_VERSION):
+        raise corrupt(index_dir, f"format version {meta['format_version']} is not the one this program reads "
+                      f"({FORMAT_VERSION})")
+    return meta
+
+
+def base_files_ok(index_dir: Path, folder: Path, meta: dict[str, str], *, checksums: bool = True) -> None:
+    """Every base file is present with its recorded size and (``checksums``) CRC-32."""
+    if not meta.get("base"):
+        return
+    base = folder / meta["base"]
+    try:
+        files = json.loads(meta.get("base_files", "{}"))
+    except ValueError:
+        raise corrupt(index_dir, "meta base_files is not JSON") from None
+    for name, (size, crc) in files.items():
+        path = base / name
+        try:
+            if path.stat().st_size != size or (checksums and file_crc(path) != crc):
+                raise corrupt(index_dir, f"{meta['base']}/{name} does not match its checksum")
+        except OSError:
+            raise corrupt(index_dir, f"{meta['base']}/{name} is missing") from None
+
+
+def open_index(index_dir: Path, embedder_name: str | None = None, previous: IndexReader | None = None) -> IndexReader:
     """Open the live generation for reading.
 
+    ``previous``: a reader of the same index whose loaded base can be reused if unchanged.
     Raises IndexMissingError, IndexCorruptError (naming ``qa-assistant index rebuild``)
     or EmbedderMismatchError when ``embedder_name`` differs from the index's.
     """
     index_dir = Path(index_dir)
-    generation = require_current(index_dir)
-    for _attempt in range(3):
+    live = require_current(index_dir)
+    for attempt in range(_OPEN_ATTEMPTS):
         try:
-            conn, meta, index = open_generation(index_dir, generation)
+            reader = IndexReader(index_dir, live, previous)
             break
         except IndexCorruptError:
-            # Two updates may have finished between reading CURRENT and opening its files,
-            # deleting them; if CURRENT moved on, open the new generation instead.
+            # An update may have replaced the files between reading CURRENT and opening them.
             newer = require_current(index_dir)
-            if newer == generation:
+            if newer == live or attempt == _OPEN_ATTEMPTS - 1:
                 raise
-            generation = newer
-    else:
-        conn, meta, index = open_generation(index_dir, generation)
+            live = newer
     try:
-        check_embedder(index_dir, meta, embedder_name)
+        check_embedder(index_dir, reader.meta_values, embedder_name)
     except BaseException:
-        conn.close()
+        reader.close()
         raise
-    return IndexReader(index_dir, generation, conn, meta, index)
+    return reader
 
 
 class IndexReader:
     """A read-only view of ONE generation; safe to share between threads."""
 
-    def __init__(self, index_dir: Path, generation: int, conn: sqlite3.Connection,
-                 meta: dict[str, str], faiss_index: Any) -> None:
+    def __init__(self, index_dir: Path, live: Live, previous: IndexReader | None = None) -> None:
         self.index_dir = index_dir
-        self.generation = generation
-        self.meta_values = dict(meta)
-        self.meta = IndexMeta(
-            format_version=int(meta["format_version"]), embedder=meta["embedder"],
-            dimension=int(meta["dimension"]), generation=generation,
-            articles_dir=meta["articles_dir"], faiss_kind=meta["faiss_kind"],
-        )
-        self._conn = conn
-        self._faiss = faiss_index
+        self.live = live
         self._lock = threading.Lock()
+        try:
+            self._conn = connect_reader(live.store)
+            self._conn.execute("BEGIN")
+            meta = check_store(index_dir, self._conn)
+        except sqlite3.DatabaseError as exc:
+            raise corrupt(index_dir, f"store: {exc}") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+        try:
+            self._load(meta, previous)
+        except (sqlite3.DatabaseError, OSError, ValueError, RuntimeError, MemoryError) as exc:
+            self._close_quietly()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise corrupt(index_dir, f"{first}") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _load(self, meta: dict[str, str], previous: IndexReader | None) -> None:
+        self.meta_values = meta
+        self.generation = int(meta["generation"])
+        self.meta = IndexMeta(format_version=int(meta["format_version"]), embedder=meta["embedder"],
+                              dimension=int(meta["dimension"]), generation=self.generation,
+                              articles_dir=meta["articles_dir"], faiss_kind=meta["faiss_kind"])
+        dimension = self.meta.dimension
+        self.spec = vectors.FaissSpec.from_meta(meta)
+        self._base_name: str = meta.get("base", "")
+        if previous is not None and previous.live == self.live and previous._base_name == self._base_name:
+            base_postings, base_ivf = previous._base_postings, previous._base_ivf_file
+        else:
+            base_files_ok(self.index_dir, self.live.folder, meta)
+            folder = self.live.folder / self._base_name
+            base_postings = Postings.load(folder) if self._base_name else Postings.empty()
+            base_ivf = None
+            if self.spec.kind == vectors.IVF and self._base_name:
+                base_ivf = folder / vectors.FAISS_NAME
+        self._base_postings: Postings = base_postings
+        self._base_ivf_file: Path | None = base_ivf
+        tombstones = np.array([r[0] for r in self._conn.execute("SELECT passage_id FROM tombstones")], np.int64)
+        delta = Postings.from_blobs(self._conn.execute("SELECT passage_id, terms FROM delta_terms"))
+        self.bm25 = Bm25(base_postings, delta, tombstones)
+        self.tombstones = len(tombstones)
+        self.delta_passages = delta.n_rows
+        rows = self._conn.execute("SELECT id, vector FROM passages WHERE vector IS NOT NULL ORDER BY id").fetchall()
+        matrix = codec.decode([r[1] for r in rows], dimension, codec.PASSAGE_BITS)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        exact = vectors.FaissVectors.flat(dimension, np.array([r[0] for r in rows], np.int64), matrix)
+        ivf = None
+        if base_ivf is not None:
+            ivf = vectors.FaissVectors.load(base_ivf, self.spec)
+            ivf.delete(tombstones.tolist())
+        self.vectors = vectors.LayeredVectors(ivf, exact)
+
+    def _close_quietly(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001  (closing a half-opened connection)
+            pass
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-            self._faiss = None
 
     def __enter__(self) -> IndexReader:
         return self
@@ -134,12 +185,22 @@ class IndexReader:
         self.close()
 
     def is_stale(self) -> bool:
-        """True when CURRENT names a newer generation than this reader's."""
+        """True when the index moved on to another generation than this reader's."""
         try:
-            current = read_current(self.index_dir)
+            live = read_current(self.index_dir)
         except IndexCorruptError:  # reported by the next open_index, which is what a caller does next
             return True
-        return current is not None and current != self.generation
+        if live != self.live:
+            return True
+        try:
+            probe = connect_reader(self.live.store)
+            try:
+                row = probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            finally:
+                probe.close()
+        except sqlite3.DatabaseError:
+            return True
+        return row is None or int(row[0]) != self.generation
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only SQL statement on this generation's store (for checks and tools)."""
@@ -147,106 +208,107 @@ class IndexReader:
             try:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
-                raise corrupt(self.index_dir, f"gen-{self.generation}/{STORE_NAME}: {exc}") from None
+                raise corrupt(self.index_dir, f"store: {exc}") from None
 
     def counts(self) -> tuple[int, int, int]:
         row = self.query("SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM sentences), "
                          "(SELECT count(*) FROM passages)")[0]
         return int(row[0]), int(row[1]), int(row[2])
 
+    # --- retrieval -------------------------------------------------------------------
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(passage id, cosine) of the ``k`` closest passages, best first."""
         with self._lock:
-            return vectors.search(self._faiss, vector, k)
+            return self.vectors.search(vector, k)
+
+    def lexical(self, tokens: Sequence[str]) -> LexicalScores:
+        """BM25 scores of every passage for a tokenised question."""
+        return self.bm25.scores(tokens)
+
+    @property
+    def term_stats(self) -> Bm25:
+        return self.bm25
+
+    def passage_count(self) -> int:
+        return self.vectors.count()
+
+    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        with self._lock:
+            found = self.vectors.vectors(ids)
+        missing = [int(i) for i in ids if int(i) not in found]
+        if missing:
+            raise KeyError(f"no passage with id {missing[0]} in {self.index_dir} generation {self.generation}")
+        if not len(ids):
+            return np.zeros((0, self.meta.dimension), np.float32)
+        return np.stack([found[int(i)] for i in ids]).astype(np.float32)
+
+    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        rows = self._by_ids("SELECT id, vector FROM sentences", "id", ids)
+        matrix = codec.decode([rows[int(i)][1] for i in ids], self.meta.dimension, codec.SENTENCE_BITS)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+    # --- rows -------------------------------------------------------------------------
+
+    def _by_ids(self, select: str, column: str, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        found: dict[int, tuple[Any, ...]] = {}
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(f"{select} WHERE {column} IN ({marks})", chunk):
+                found[row[0]] = row
+        missing = [i for i in unique if i not in found]
+        if missing:
+            raise KeyError(f"no row with id {missing[0]} in {self.index_dir} generation {self.generation}")
+        return found
 
     def iter_passages(self, batch: int = 2000) -> Iterator[Passage]:
         last = -1
         while True:
-            rows = self.query(f"SELECT {_PASSAGE_COLS} FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
+            rows = self.query(f"{_PASSAGE_SQL} WHERE p.id > ? ORDER BY p.id LIMIT ?", (last, batch))
             if not rows:
                 return
             for row in rows:
                 yield Passage(*row)
             last = rows[-1][0]
 
-    def _by_ids(self, table: str, cols: str, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
-        found: dict[int, tuple[Any, ...]] = {}
-        unique = list(dict.fromkeys(int(i) for i in ids))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start:start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in self.query(f"SELECT {cols} FROM {table} WHERE id IN ({marks})", chunk):
-                found[row[0]] = row
-        missing = [i for i in unique if i not in found]
-        if missing:
-            raise KeyError(f"no {table[:-1]} with id {missing[0]} in {self.index_dir} gen-{self.generation}")
-        return found
-
     def get_passages(self, ids: Sequence[int]) -> list[Passage]:
-        rows = self._by_ids("passages", _PASSAGE_COLS, ids)
+        rows = self._by_ids(_PASSAGE_SQL, "p.id", ids)
         return [Passage(*rows[int(i)]) for i in ids]
 
     def get_sentences(self, ids: Sequence[int]) -> list[Sentence]:
-        rows = self._by_ids("sentences", _SENTENCE_COLS, ids)
+        rows = self._by_ids(_SENTENCE_SQL, "s.id", ids)
         return [Sentence(*rows[int(i)]) for i in ids]
 
-    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray:
-        rows = self._by_ids("sentences", "id, vector", ids)
-        return from_blobs([rows[int(i)][1] for i in ids], self.meta.dimension)
-
-    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray:
-        rows = self._by_ids("passages", "id, vector", ids)
-        return from_blobs([rows[int(i)][1] for i in ids], self.meta.dimension)
+    def sentences(self, article_id: int, first: int = 0, last: int | None = None) -> list[Sentence]:
+        """Sentences of an article with positions in [first, last)."""
+        upper = last if last is not None else 2**62
+        rows = self.query(f"{_SENTENCE_SQL} WHERE s.article_id = ? AND s.position >= ? AND s.position < ? "
+                          "ORDER BY s.position", (article_id, first, upper))
+        return [Sentence(*row) for row in rows]
 
     def get_article(self, article_id: int) -> Article:
-        rows = self.query("SELECT id, path, title, content_hash, mtime, size FROM articles WHERE id = ?",
-                          (article_id,))
+        rows = self.query(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
         if not rows:
-            raise KeyError(f"no article with id {article_id} in {self.index_dir} gen-{self.generation}")
+            raise KeyError(f"no article with id {article_id} in {self.index_dir} generation {self.generation}")
         return Article(*rows[0])
 
+    def article(self, article_id: int) -> tuple[str, str]:
+        """(path relative to the articles folder, title)."""
+        found = self.get_article(article_id)
+        return found.path, found.title
+
     def article_by_path(self, path: str) -> Article | None:
-        rows = self.query("SELECT id, path, title, content_hash, mtime, size FROM articles WHERE path = ?", (path,))
+        rows = self.query(f"SELECT {_ARTICLE_COLS} FROM articles WHERE path = ?", (path,))
         return Article(*rows[0]) if rows else None
 
     def articles(self) -> list[Article]:
-        rows = self.query("SELECT id, path, title, content_hash, mtime, size FROM articles ORDER BY path")
+        rows = self.query(f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY path")
         return [Article(*row) for row in rows]
 
     def article_text(self, article_id: int) -> str:
         rows = self.query("SELECT text FROM articles WHERE id = ?", (article_id,))
         if not rows:
-            raise KeyError(f"no article with id {article_id} in {self.index_dir} gen-{self.generation}")
+            raise KeyError(f"no article with id {article_id} in {self.index_dir} generation {self.generation}")
         return str(rows[0][0])
-
-    def sentences(self, article_id: int, first: int = 0, last: int | None = None) -> list[Sentence]:
-        """Sentences of an article with positions in [first, last)."""
-        upper = last if last is not None else 2**62
-        rows = self.query(f"SELECT {_SENTENCE_COLS} FROM sentences WHERE article_id = ? AND position >= ? "
-                          "AND position < ? ORDER BY position", (article_id, first, upper))
-        return [Sentence(*row) for row in rows]
-
-    def faiss_contents(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every (id, vector) held by FAISS (used by verification)."""
-        with self._lock:
-            return vectors.contents(self._faiss)
-
-
-def live_articles_dir(index_dir: Path) -> str | None:
-    """The articles folder the live generation was built from, or None (no index, or unreadable)."""
-    try:
-        generation = read_current(index_dir)
-    except IndexCorruptError:
-        return None
-    if generation is None:
-        return None
-    store_path = generation_dir(index_dir, generation) / STORE_NAME
-    if not store_path.is_file():
-        return None
-    conn = connect_readonly(store_path)
-    try:
-        return read_meta(conn).get("articles_dir")
-    except sqlite3.DatabaseError:
-        return None
-    finally:
-        conn.close()

@@ -2,47 +2,62 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from ..config import Settings
 from ..errors import IndexCorruptError, IngestError
-from ..models import IndexStatus
+from ..models import IndexStatus, IngestFailure, StorageState
+from . import vectors
+from .layout import disk_usage
 from .plan import make_plan
 from .reader import IndexReader, open_index
-from .store import StoredArticle
+from .store import KnownFailure, StoredArticle
 
 VECTOR_SAMPLE = 256
-"""Passages whose FAISS vector is compared with the stored one by :func:`verify_index`."""
+"""Passages whose vector is compared with FAISS's by :func:`verify_index`."""
 
 
 def index_status(settings: Settings, articles_dir: Path | None = None) -> IndexStatus:
     """Counts of the live generation and ``pending``: files an update would add, change,
     move or remove in ``articles_dir`` (default: the folder the index was built from;
-    -1 when that folder is missing).  Reads only files whose size or mtime changed."""
+    -1 when that folder is missing).  Reads only files whose size or mtime changed;
+    files that failed before and did not change are listed in ``failed``, not pending."""
     with open_index(settings.index_dir) as reader:
         n_articles, n_sentences, n_passages = reader.counts()
         folder = Path(articles_dir) if articles_dir is not None else Path(reader.meta.articles_dir)
         stored = {a.path: StoredArticle(a.id, a.path, a.content_hash, a.mtime, a.size) for a in reader.articles()}
+        known = {row[0]: KnownFailure(*row) for row in reader.query("SELECT path, size, mtime, error FROM failures")}
+        failed: tuple[IngestFailure, ...] = ()
         try:
-            pending = make_plan(folder, stored, settings).pending
+            plan = make_plan(folder, stored, settings, known=known)
+            pending = plan.pending
+            failed = tuple(plan.known_failed)
         except IngestError:
             pending = -1
+        storage = StorageState(
+            faiss_kind=reader.meta.faiss_kind, base_passages=int(reader.meta_values.get("base_passages", "0")),
+            delta_passages=reader.delta_passages, tombstones=reader.tombstones,
+            bytes_on_disk=disk_usage(settings.index_dir),
+        )
         return IndexStatus(
             articles=n_articles, sentences=n_sentences, passages=n_passages,
             embedder=reader.meta.embedder, pending=pending, generation=reader.generation,
             articles_dir=str(folder), passage_vectors=reader.meta_values.get("passage_vectors", "embed"),
+            failed=failed, storage=storage,
         )
 
 
 def verify_index(settings: Settings) -> list[str]:
-    """Problems found in the live generation ([] when the store and FAISS agree).
+    """Problems found in the live generation ([] when all parts agree).
 
-    Checks: FAISS and the store hold the same passage ids; a sample of FAISS vectors
-    equals the stored ones; every sentence and passage satisfies the offsets contract
-    ``article_text[start:end] == text``; vectors have the index's dimension.
-    Raises IndexMissingError when there is no index.
+    Opening checks the schema (nothing the program did not create), the format, and
+    the base files' checksums.  Then: the passages the dense index and the BM25
+    postings hold are exactly the stored ones; every passage has a vector and a
+    sample matches FAISS; every sentence and passage satisfies the offsets contract
+    ``article_text[start:end] == text``.  Raises IndexMissingError when there is no index.
     """
     try:
         reader = open_index(settings.index_dir)
@@ -50,46 +65,62 @@ def verify_index(settings: Settings) -> list[str]:
         return [str(exc)]
     with reader:
         try:
-            return _faiss_problems(reader) + _row_problems(reader)
+            return _passage_problems(reader) + _row_problems(reader)
         except IndexCorruptError as exc:
             return [str(exc)]
 
 
-def _faiss_problems(reader: IndexReader) -> list[str]:
+def _passage_problems(reader: IndexReader) -> list[str]:
     problems: list[str] = []
-    faiss_ids, faiss_vectors = reader.faiss_contents()
-    store_ids = np.array([row[0] for row in reader.query("SELECT id FROM passages ORDER BY id")], dtype=np.int64)
-    if len(np.unique(faiss_ids)) != len(faiss_ids):
+    store_ids = np.array([r[0] for r in reader.query("SELECT id FROM passages ORDER BY id")], dtype=np.int64)
+    dense = reader.vectors
+    held = [dense.delta.ids()] + ([dense.base.ids()] if dense.base is not None else [])
+    dense_ids = np.concatenate(held)
+    if len(np.unique(dense_ids)) != len(dense_ids):
         problems.append("FAISS holds some passage ids more than once")
-    only_faiss = np.setdiff1d(faiss_ids, store_ids)
-    only_store = np.setdiff1d(store_ids, faiss_ids)
-    if len(only_faiss):
-        problems.append(f"{len(only_faiss)} FAISS ids have no passage in the store (first: {only_faiss[0]})")
-    if len(only_store):
-        problems.append(f"{len(only_store)} stored passages are missing from FAISS (first: {only_store[0]})")
-    if len(faiss_ids) != len(store_ids):
-        problems.append(f"FAISS holds {len(faiss_ids)} vectors, the store {len(store_ids)} passages")
-    position = {int(i): n for n, i in enumerate(faiss_ids)}
-    common = np.intersect1d(faiss_ids, store_ids)
+    for what, ids in (("FAISS", dense_ids), ("BM25", _bm25_ids(reader))):
+        only_there = np.setdiff1d(ids, store_ids)
+        only_store = np.setdiff1d(store_ids, ids)
+        if len(only_there):
+            problems.append(f"{len(only_there)} {what} passages are not in the store (first: {only_there[0]})")
+        if len(only_store):
+            problems.append(f"{len(only_store)} stored passages are missing from {what} (first: {only_store[0]})")
+    width = 2 + reader.meta.dimension
+    n_bad = reader.query("SELECT count(*) FROM passages WHERE vector IS NOT NULL AND length(vector) != ?",
+                         (width,))[0][0]
+    n_bad += reader.query("SELECT count(*) FROM sentences WHERE length(vector) != ?",
+                          (2 + (reader.meta.dimension + 1) // 2,))[0][0]
+    if n_bad:
+        problems.append(f"{n_bad} vectors have the wrong size for dimension {reader.meta.dimension}")
     rng = np.random.default_rng(0)
+    common = np.intersect1d(dense_ids, store_ids)
     sample = common if len(common) <= VECTOR_SAMPLE else rng.choice(common, VECTOR_SAMPLE, replace=False)
     if len(sample):
-        stored = reader.passage_vectors([int(i) for i in sample])
-        held = faiss_vectors[[position[int(i)] for i in sample]]
-        bad = np.flatnonzero(~np.all(np.isclose(stored, held, atol=1e-5), axis=1))
-        if len(bad):
-            problems.append(f"{len(bad)} of {len(sample)} sampled FAISS vectors differ from the stored ones "
-                            f"(first: passage {int(sample[bad[0]])})")
+        found = reader.passage_vectors([int(i) for i in sample])
+        norms = np.linalg.norm(found, axis=1)
+        if not np.all(np.abs(norms - 1.0) < 0.05):
+            problems.append("some passage vectors are not unit length")
+    if reader.meta.faiss_kind == vectors.IVF and dense.base is None:
+        problems.append("the meta says IVF but the base has no FAISS file")
+    try:
+        json.loads(reader.meta_values.get("base_files", "{}"))
+    except ValueError:
+        problems.append("meta base_files is not JSON")
     return problems
+
+
+def _bm25_ids(reader: IndexReader) -> np.ndarray:
+    bm25 = reader.bm25
+    dead = np.array([r[0] for r in reader.query("SELECT passage_id FROM tombstones")], dtype=np.int64)
+    base = np.setdiff1d(np.asarray(bm25.base.ids), dead)
+    rows = np.asarray(bm25.base.rows)
+    if len(rows) and (rows.min() < 0 or rows.max() >= bm25.base.n_rows):
+        raise IndexCorruptError(f"index {reader.index_dir}: BM25 postings name rows that do not exist")
+    return np.concatenate([base, np.asarray(bm25.delta.ids)])
 
 
 def _row_problems(reader: IndexReader) -> list[str]:
     problems: list[str] = []
-    width = reader.meta.dimension * 4
-    for table in ("sentences", "passages"):
-        n_bad = reader.query(f"SELECT count(*) FROM {table} WHERE length(vector) != ?", (width,))[0][0]
-        if n_bad:
-            problems.append(f"{n_bad} {table} have vectors of the wrong size (expected {reader.meta.dimension} floats)")
     for article in reader.articles():
         text = reader.article_text(article.id)
         sentences = reader.sentences(article.id)
@@ -98,15 +129,13 @@ def _row_problems(reader: IndexReader) -> list[str]:
                 problems.append(f"{article.path}: sentence positions skip {expected}")
                 break
         for sentence in sentences:
-            if text[sentence.start:sentence.end] != sentence.text:
-                problems.append(f"{article.path}: sentence {sentence.position} text differs from "
-                                f"text[{sentence.start}:{sentence.end}]")
-        rows = reader.query('SELECT position, first_sentence, last_sentence, start, "end", text FROM passages '
+            if not (0 <= sentence.start < sentence.end <= len(text)) or not sentence.text.strip():
+                problems.append(f"{article.path}: sentence {sentence.position} has offsets "
+                                f"[{sentence.start}, {sentence.end}) outside its text")
+        rows = reader.query('SELECT position, first_sentence, last_sentence, start, "end" FROM passages '
                             "WHERE article_id = ? ORDER BY position", (article.id,))
-        for position, first, last, start, end, passage_text in rows:
-            if text[start:end] != passage_text:
-                problems.append(f"{article.path}: passage {position} text differs from text[{start}:{end}]")
-            elif not (0 <= first < last <= len(sentences)) or (
+        for position, first, last, start, end in rows:
+            if not (0 <= first < last <= len(sentences)) or (
                     sentences[first].start != start or sentences[last - 1].end != end):
                 problems.append(f"{article.path}: passage {position} does not span sentences [{first}, {last})")
     return problems

@@ -1,61 +1,121 @@
 """``update_index``: bring an index in line with its articles folder, atomically.
 
-Each update that changes anything builds ``gen-<n+1>.tmp/`` (a copy of the live
-store made with the SQLite backup API, the diff applied, FAISS written, all
-fsynced), renames it to ``gen-<n+1>/`` and then swaps ``CURRENT``.  Until that
-swap readers see generation n whole; after it, generation n+1 whole.  A crash
-or kill at any point leaves CURRENT on a complete generation; the next update
-deletes the leftovers and redoes the work.  The previous generation is kept one
-round for readers that still hold it; older ones are deleted.
+An update changes the live store in place inside ONE SQLite transaction (WAL):
+rows of added, changed, moved and removed articles, their postings in the
+delta, tombstones for merged passages that left, remembered failures, and the
+generation number.  When the delta has grown past its size it is merged into a
+new base folder first (written and fsynced before the commit that names it).
+Until the commit readers see generation n whole; after it, n+1 whole.  A crash
+or kill at any point leaves the store on one of them (SQLite rolls an
+unfinished transaction back) and the next update deletes unreferenced files.
 
-A file that fails to read or parse keeps its previously indexed version (a
-half-written save never loses an article) and is reported in ``failed``.
+A build from scratch (the first one, or ``rebuild``) writes a new epoch folder
+beside the live one and swaps CURRENT, so the old index stays live until the
+new one is complete.  A file that fails to read or parse keeps its previously
+indexed version (a half-written save never loses an article), is reported in
+``failed``, and is not read again until its size or mtime changes.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..errors import EmbedderMismatchError, IndexCorruptError
-from ..ingest import ArticleFile
-from ..models import UpdateProgress, UpdateReport
-from . import layout, vectors
-from .apply import Applied, embed_and_store, parse_files
+from ..errors import DiskFullError, EmbedderMismatchError, IndexCorruptError, QAError
+from ..fsutil import fsync_path
+from ..ingest import ArticleFile, list_article_files
+from ..models import Move, UpdateProgress, UpdateReport
+from . import compact, layout
+from .apply import Applied, parse_embed_store
 from .lock import WriterLock
 from .plan import Plan, make_plan
-from .reader import check_embedder, open_generation
-from .store import FORMAT_VERSION, StoreWriter, copy_store, create_store, write_meta
+from .postings import PostingsBuilder
+from .reader import base_files_ok, check_embedder, check_store
+from .schema import FORMAT_VERSION, compact_file, connect_reader, connect_writer, create_schema, write_meta
+from .store import StoreWriter
 
 if TYPE_CHECKING:
     from ..embedding.embedder import Embedder
 
 Checkpoint = Callable[[str], None]
-"""Called with the name of each step of the swap (tests use it to crash at exact points)."""
+"""Called with the name of each step (tests use it to crash at exact points)."""
 
-CHECKPOINTS = ("after-copy", "after-store", "after-faiss-write", "before-current-swap", "after-swap")
+UPDATE_CHECKPOINTS = ("after-rows", "after-merge-write", "before-commit", "after-commit")
+BUILD_CHECKPOINTS = ("after-rows", "after-merge-write", "after-store", "before-current-swap", "after-swap")
+CHECKPOINTS = tuple(dict.fromkeys(UPDATE_CHECKPOINTS + BUILD_CHECKPOINTS))
+VISIBLE_AFTER = ("after-commit", "after-swap")
+"""Checkpoints from which readers see the new content."""
 
 
 def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuild: bool = False,
                  progress: Callable[[UpdateProgress], None] | None = None,
-                 checkpoint: Checkpoint | None = None) -> UpdateReport:
+                 checkpoint: Checkpoint | None = None,
+                 loaded: Callable[[Embedder], None] | None = None) -> UpdateReport:
     """Add, change, move and remove articles so the index mirrors ``settings.articles_dir``.
 
     ``rebuild`` starts from an empty store (still atomically).  ``embedder`` is loaded
-    from ``settings`` only if something needs embedding.  Raises IndexLockedError when
+    from ``settings`` only if something needs embedding (and then given to ``loaded``,
+    so a caller that updates again can keep it).  Raises IndexLockedError when
     another update runs, IndexCorruptError / EmbedderMismatchError (naming
-    ``qa-assistant index rebuild``) when the live index cannot be extended, and
-    IngestError when the articles folder is missing.
+    ``qa-assistant index rebuild``) when the live index cannot be extended,
+    DiskFullError when the disk fills up, and IngestError when the articles folder is missing.
     """
     started = time.perf_counter()
-    with WriterLock(settings.index_dir):
-        job = _Update(settings, embedder, rebuild, progress, checkpoint or (lambda name: None))
-        return job.run(started)
+    index_dir = settings.index_dir
+    layout.check_index_path(index_dir)
+    list_article_files(settings.articles_dir)  # a missing folder is said before anything is created
+    created = not index_dir.exists()
+    try:
+        with WriterLock(index_dir):
+            job = _Update(settings, embedder, rebuild, progress, checkpoint or (lambda name: None))
+            job.loaded = loaded
+            return job.run(started)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if _disk_full(exc):
+            raise DiskFullError(f"no space left on the disk of index {index_dir}; free at least "
+                                f"{_needed(settings)} there and retry (the index is unchanged)") from None
+        raise
+    finally:
+        if created and index_dir.is_dir() and [p.name for p in index_dir.iterdir()] == [layout.LOCK_NAME]:
+            shutil.rmtree(index_dir, ignore_errors=True)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "full" in str(exc)
+
+
+def _needed(settings: Settings) -> str:
+    """Room a full build of the articles folder takes (about 6× their size), as text."""
+    try:
+        files, _ = list_article_files(settings.articles_dir)
+        total = sum(f.size for f in files)
+    except QAError:
+        total = 0
+    return f"{max(1.0, 6 * total / 1e6):.0f} MB"
+
+
+def _generation_of(live: layout.Live | None) -> int:
+    """The generation number of a store being replaced (0 when unknown), so numbers keep growing."""
+    if live is None:
+        return 0
+    try:
+        conn = connect_reader(live.store)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        finally:
+            conn.close()
+        return int(row[0]) if row else 0
+    except (sqlite3.DatabaseError, ValueError):
+        return 0
 
 
 class _Update:
@@ -68,35 +128,15 @@ class _Update:
         self.progress = progress
         self.checkpoint = checkpoint
         self.meta: dict[str, str] = {}
-        self.faiss_index: Any = None
+        self.loaded: Callable[[Embedder], None] | None = None
 
     def run(self, started: float) -> UpdateReport:
-        current = self._current()
-        layout.remove_stale(self.index_dir, keep=self._live_and_previous(current))
-        stored = {}
-        if current is not None and not self.rebuild:
-            conn, self.meta, self.faiss_index = open_generation(self.index_dir, current)
-            try:
-                stored = StoreWriter(conn, int(self.meta["dimension"])).stored_articles()
-            finally:
-                conn.close()
-            if self.embedder is not None:
-                self._check_embedder()
-        plan = make_plan(self.settings.articles_dir, stored, self.settings, self.progress)
-        same_folder = self.meta.get("articles_dir") == str(self.settings.articles_dir)
-        if current is not None and not self.rebuild and plan.is_empty and same_folder:
-            return self._report(plan, Applied(), started, current)
-        applied, generation = self._build(plan, current)
-        return self._report(plan, applied, started, generation)
+        live = self._live()
+        if live is None or self.rebuild:
+            return self._build(live, started)
+        return self._update(live, started)
 
-    def _live_and_previous(self, current: int | None) -> set[int]:
-        """The generations a reader may still hold: the live one and the one before it."""
-        if current is None:
-            return set()
-        older = [n for n, temp in layout.existing_generations(self.index_dir) if not temp and n < current]
-        return {current, *older[-1:]}
-
-    def _current(self) -> int | None:
+    def _live(self) -> layout.Live | None:
         try:
             return layout.read_current(self.index_dir)
         except IndexCorruptError:
@@ -104,10 +144,14 @@ class _Update:
                 return None
             raise
 
+    # --- the embedder ---------------------------------------------------------------
+
     def _check_embedder(self) -> None:
         assert self.embedder is not None
+        if not self.meta:
+            return
         check_embedder(self.index_dir, self.meta, self.embedder.name)
-        if self.meta and int(self.meta["dimension"]) != self.embedder.dimension:
+        if int(self.meta["dimension"]) != self.embedder.dimension:
             raise EmbedderMismatchError(
                 f"index {self.index_dir} holds {self.meta['dimension']}-dimensional vectors, the embedder makes "
                 f"{self.embedder.dimension}; {layout.rebuild_hint(self.index_dir)}"
@@ -118,105 +162,162 @@ class _Update:
             from ..embedding.embedder import load_embedder
 
             self.embedder = load_embedder(self.settings)
-            if self.meta:
-                self._check_embedder()
+            if self.loaded is not None:
+                self.loaded(self.embedder)
+            self._check_embedder()
         return self.embedder
 
-    def _build(self, plan: Plan, current: int | None) -> tuple[Applied, int]:
-        needs_model = bool(plan.added or plan.changed) or not self.meta
-        embedder = self._need_embedder() if needs_model else None
-        generation = layout.next_generation(self.index_dir)
-        temp = layout.temp_dir(self.index_dir, generation)
-        temp.mkdir(parents=True)
-        published = swapped = False
+    # --- in place ----------------------------------------------------------------------
+
+    def _update(self, live: layout.Live, started: float) -> UpdateReport:
         try:
-            applied = self._write_generation(plan, current, temp, generation, embedder)
-            layout.publish(self.index_dir, temp, generation)
-            published = True
+            conn = connect_writer(live.store)
+        except sqlite3.DatabaseError as exc:
+            raise layout.corrupt(self.index_dir, f"store: {exc}") from None
+        try:
+            self.meta = check_store(self.index_dir, conn)
+            base_files_ok(self.index_dir, live.folder, self.meta, checksums=False)
+            if self.embedder is not None:
+                self._check_embedder()
+            layout.remove_stale(self.index_dir, keep=live.epoch)
+            compact.remove_unused_bases(live.folder, {self.meta.get("base", ""), self.meta.get("previous_base", "")})
+            writer = StoreWriter(conn, int(self.meta["dimension"]))
+            plan = make_plan(self.settings.articles_dir, writer.stored_articles(), self.settings, self.progress,
+                             writer.known_failures())
+            same_folder = self.meta.get("articles_dir") == str(self.settings.articles_dir)
+            generation = int(self.meta["generation"])
+            if plan.is_empty and same_folder:
+                layout.remember_source(self.index_dir, self.settings.articles_dir)
+                return self._report(plan, Applied(), started, generation)
+            conn.execute("BEGIN IMMEDIATE")
+            committed = False
+            try:
+                applied = self._apply(plan, writer)
+                self._report_progress(0)
+                values = self._merge_if_due(conn, live.folder)
+                content = bool(plan.pending or applied.added or applied.changed or not same_folder)
+                if content:
+                    generation += 1
+                values.update(self._meta_values(generation, applied.embedded > 0))
+                write_meta(conn, values)
+                self.checkpoint("before-commit")
+                conn.execute("COMMIT")
+                committed = True
+            finally:
+                if not committed and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            self.checkpoint("after-commit")
+            self._report_progress(1)
+            layout.remember_source(self.index_dir, self.settings.articles_dir)
+            keep = {values.get("base", self.meta.get("base", "")), self.meta.get("base", "")}
+            compact.remove_unused_bases(live.folder, keep)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return self._report(plan, applied, started, generation)
+        finally:
+            conn.close()
+
+    def _apply(self, plan: Plan, writer: StoreWriter) -> Applied:
+        for article in plan.removed:
+            writer.delete_article(article.id)
+        for file, article in plan.renamed:
+            writer.move_article(article.id, file.relpath, file.mtime, file.size)
+        for file, article_id in plan.touched:
+            writer.move_article(article_id, file.relpath, file.mtime, file.size)
+        jobs: list[tuple[ArticleFile, int | None]] = [(f, i) for f, i in plan.changed]
+        jobs += [(f, None) for f in plan.added]
+        applied = parse_embed_store(jobs, self.settings, self._need_embedder, writer, self.progress)
+        writer.set_failures(plan.new_failures + applied.failed, plan.forget_failures)
+        self.checkpoint("after-rows")
+        return applied
+
+    def _merge_if_due(self, conn: sqlite3.Connection, folder: Path, force: bool = False,
+                      collected: PostingsBuilder | None = None) -> dict[str, str]:
+        n_base = int(self.meta.get("base_passages", "0"))
+        n_delta = conn.execute("SELECT count(*) FROM delta_terms").fetchone()[0]
+        n_tombstones = conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+        n_passages = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        from .vectors import FLAT, choose_kind
+
+        kind_changes = choose_kind(n_passages, self.settings.exact_index_max) != self.meta.get("faiss_kind", FLAT)
+        if not (force or kind_changes or compact.merge_due(n_base, n_delta, n_tombstones)):
+            return {}
+        dimension = int(self.meta["dimension"]) if self.meta else self._need_embedder().dimension
+        values = compact.merge(conn, folder, self.meta, dimension, self.settings.exact_index_max, collected)
+        values["previous_base"] = self.meta.get("base", "")
+        self.checkpoint("after-merge-write")
+        return values
+
+    # --- from scratch -----------------------------------------------------------------
+
+    def _build(self, live: layout.Live | None, started: float) -> UpdateReport:
+        embedder = self._need_embedder()
+        generation = _generation_of(live) + 1
+        epoch = layout.next_epoch(self.index_dir)
+        temp = self.index_dir / f"epoch-{epoch}.tmp"
+        if temp.exists():
+            shutil.rmtree(temp)
+        temp.mkdir(parents=True)
+        swapped = False
+        try:
+            conn = connect_writer(temp / layout.STORE_NAME, bulk=True)
+            try:
+                create_schema(conn)
+                writer = StoreWriter(conn, embedder.dimension, PostingsBuilder())
+                plan = make_plan(self.settings.articles_dir, {}, self.settings, self.progress)
+                conn.execute("BEGIN")
+                applied = self._apply(plan, writer)
+                self.meta = {}
+                self._report_progress(0)
+                values = self._merge_if_due(conn, temp, force=True, collected=writer.postings)
+                values.update(self._meta_values(generation, True))
+                values["created_at"] = values["updated_at"]
+                write_meta(conn, values)
+                conn.execute("COMMIT")
+                compact_file(conn)
+                conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                conn.close()
+            for entry in temp.iterdir():
+                if entry.is_file():
+                    fsync_path(entry)
+            fsync_path(temp)
+            self.checkpoint("after-store")
+            layout.publish(self.index_dir, temp, epoch)
             self.checkpoint("before-current-swap")
-            layout.write_current(self.index_dir, generation)
+            layout.write_current(self.index_dir, epoch)
             swapped = True
             self.checkpoint("after-swap")
         except BaseException:
             if not swapped:
-                shutil.rmtree(layout.generation_dir(self.index_dir, generation) if published else temp,
-                              ignore_errors=True)
+                shutil.rmtree(temp, ignore_errors=True)
+                shutil.rmtree(layout.epoch_dir(self.index_dir, epoch), ignore_errors=True)
             raise
-        layout.remove_stale(self.index_dir, keep={generation} | ({current} if current is not None else set()))
-        return applied, generation
-
-    def _write_generation(self, plan: Plan, current: int | None, temp: Path, generation: int,
-                          embedder: Embedder | None) -> Applied:
-        store_path = temp / layout.STORE_NAME
-        incremental = current is not None and not self.rebuild
-        dimension = embedder.dimension if embedder is not None else int(self.meta["dimension"])
-        if current is not None and incremental:
-            conn = copy_store(layout.generation_dir(self.index_dir, current) / layout.STORE_NAME, store_path)
-        else:
-            conn = create_store(store_path)
-        try:
-            self.checkpoint("after-copy")
-            writer = StoreWriter(conn, dimension)
-            removed_ids: list[int] = []
-            for article in plan.removed:
-                removed_ids.extend(writer.delete_article(article.id))
-            for file, article_id in plan.renamed + plan.touched:
-                writer.move_article(article_id, file.relpath, file.mtime, file.size)
-            jobs: list[tuple[ArticleFile, int | None]] = [(f, i) for f, i in plan.changed]
-            jobs += [(f, None) for f in plan.added]
-            docs, failed = parse_files(jobs, self.settings, self.progress)
-            applied = Applied()
-            if docs:
-                assert embedder is not None  # loaded whenever files are to be parsed
-                applied = embed_and_store(docs, embedder, writer, self.progress, self.settings.passage_vectors)
-            applied.failed = failed
-            removed_ids.extend(applied.old_passage_ids)
-            self._report_progress(0)
-            index, spec = self._faiss(writer, incremental, removed_ids, applied.new_passage_ids)
-            write_meta(conn, self._meta_values(embedder, dimension, spec, generation, bool(docs)))
-            conn.commit()
-            self.checkpoint("after-store")
-        finally:
-            conn.close()
-        vectors.write(index, temp / layout.FAISS_NAME)
-        self.checkpoint("after-faiss-write")
-        layout.fsync_tree(temp)
         self._report_progress(1)
-        return applied
+        layout.remember_source(self.index_dir, self.settings.articles_dir)
+        layout.remove_stale(self.index_dir, keep=epoch)
+        return self._report(plan, applied, started, generation)
 
-    def _faiss(self, writer: StoreWriter, incremental: bool, removed_ids: list[int],
-               new_ids: list[int]) -> tuple[Any, vectors.FaissSpec]:
-        n_after = writer.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-        limit = self.settings.exact_index_max
-        if incremental:
-            spec = vectors.FaissSpec.from_meta(self.meta)
-            if not vectors.needs_rebuild(spec, n_after, limit):
-                vectors.apply_changes(self.faiss_index, removed_ids, new_ids, writer.vectors_for(new_ids))
-                return self.faiss_index, spec
-        ids, matrix = writer.passage_matrix()
-        return vectors.build(ids, matrix, writer.dimension, limit)
+    # --- meta and report -----------------------------------------------------------------
 
-    def _meta_values(self, embedder: Embedder | None, dimension: int, spec: vectors.FaissSpec,
-                     generation: int, embedded: bool) -> dict[str, str]:
+    def _meta_values(self, generation: int, embedded: bool) -> dict[str, str]:
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        embedder = self.embedder
         values = {
             "format_version": str(FORMAT_VERSION),
-            "embedder": embedder.name if embedder is not None else self.meta["embedder"],
-            "dimension": str(dimension),
-            "backend": embedder.backend if embedder is not None else self.meta.get("backend", ""),
             "articles_dir": str(self.settings.articles_dir),
             "generation": str(generation),
-            "created_at": self.meta.get("created_at", now) if not self.rebuild else now,
             "updated_at": now,
             "passage_vectors": self._passage_vectors(embedded),
         }
-        values.update(spec.to_meta())
+        if embedder is not None:
+            values.update({"embedder": embedder.name, "dimension": str(embedder.dimension),
+                           "backend": embedder.backend})
         return values
 
     def _passage_vectors(self, embedded: bool) -> str:
         """How the stored passage vectors were made: embed, mean, or mixed after an update that
         changed ``passage_vectors`` (harmless; ``index rebuild`` makes them uniform again)."""
-        previous = self.meta.get("passage_vectors", "embed") if self.meta and not self.rebuild else None
+        previous = self.meta.get("passage_vectors") if self.meta else None
         if previous is None or previous == self.settings.passage_vectors:
             return self.settings.passage_vectors
         return "mixed" if embedded else previous
@@ -226,13 +327,15 @@ class _Update:
             self.progress(UpdateProgress("write", done, 1))
 
     def _report(self, plan: Plan, applied: Applied, started: float, generation: int) -> UpdateReport:
+        failed = plan.all_failed + [f for f, _, _ in applied.failed]
         return UpdateReport(
             added=applied.added,
             changed=applied.changed,
             removed=len(plan.removed),
             unchanged=plan.unchanged,
-            failed=tuple(sorted(plan.failed + applied.failed, key=lambda f: f.path)),
+            failed=tuple(sorted(failed, key=lambda f: f.path)),
             seconds=time.perf_counter() - started,
             renamed=len(plan.renamed),
             generation=generation,
+            moves=tuple(Move(article.path, file.relpath) for file, article in plan.renamed),
         )

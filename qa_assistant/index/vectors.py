@@ -1,33 +1,51 @@
-"""The FAISS side of an index: choosing, building, changing, saving and searching it.
+"""Dense passage search behind a small interface (add, delete, search, count, vectors).
 
 Vectors are L2-normalised, so inner product is cosine similarity.
-- Up to ``exact_index_max`` passages: ``IndexIDMap2(IndexFlatIP)``, exact search.
-- Above it: ``IndexIVFFlat`` (inner product) with nlist ≈ 4·sqrt(n) lists, trained
-  on the stored vectors; ids are kept by the IVF lists themselves.  ``nprobe`` is
+- Up to ``exact_index_max`` passages: exact search, ``IndexIDMap2(IndexFlatIP)``
+  built in memory at open from the passages' 8-bit codes in the store (nothing
+  FAISS on disk, so an update writes no FAISS file).
+- Above it: the base passages live in ``passages.faiss``, an
+  ``IndexIVFScalarQuantizer`` (8-bit, inner product, nlist ≈ 4·√n) written when
+  the base is merged; its lists are trained again only when the base has halved
+  or doubled since training.  Newer passages are searched exactly beside it and
+  deleted base passages are removed from the loaded copy.  ``nprobe`` is
   calibrated at build time: the smallest power of two whose recall@10 against
   exact search on sampled queries reaches ``TARGET_RECALL`` (capped at nlist/4).
-Files are written with ``faiss.write_index`` and read with ``faiss.read_index``.
+
+A distributed backend would implement :class:`VectorSearch` over its own engine.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 FLAT = "flat"
 IVF = "ivf"
+FAISS_NAME = "passages.faiss"
 TARGET_RECALL = 0.95
 _CALIBRATION_QUERIES = 64
 _CALIBRATION_K = 10
 
 
+class VectorSearch(Protocol):
+    """What the index needs from a vector engine; ids are passage ids."""
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def delete(self, ids: Sequence[int]) -> None: ...
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def count(self) -> int: ...
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
+
+
 @dataclass(frozen=True)
 class FaissSpec:
-    """How a generation's FAISS index is built; stored in the meta table."""
+    """How the base FAISS index was built; stored in the meta table."""
 
     kind: str
     nlist: int = 0
@@ -50,49 +68,162 @@ def choose_kind(n_passages: int, exact_index_max: int) -> str:
     return FLAT if n_passages <= exact_index_max else IVF
 
 
-def needs_rebuild(spec: FaissSpec, n_passages: int, exact_index_max: int) -> bool:
-    """True when the kind should change or an IVF's lists no longer fit its size."""
-    if choose_kind(n_passages, exact_index_max) != spec.kind:
-        return True
-    return spec.kind == IVF and not spec.trained_on / 2 <= n_passages <= spec.trained_on * 2
+def needs_training(spec: FaissSpec, n_passages: int) -> bool:
+    """True when an IVF's lists no longer fit its size (halved or doubled since training)."""
+    return spec.kind != IVF or not spec.trained_on / 2 <= n_passages <= spec.trained_on * 2
 
 
-def build(ids: np.ndarray, vectors: np.ndarray, dimension: int, exact_index_max: int) -> tuple[Any, FaissSpec]:
-    """A new FAISS index over ``vectors`` (rows) with FAISS ids ``ids``."""
+class FaissVectors:
+    """:class:`VectorSearch` over one FAISS index (flat with an id map, or IVF)."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    @classmethod
+    def flat(cls, dimension: int, ids: np.ndarray | None = None, vectors: np.ndarray | None = None) -> FaissVectors:
+        import faiss
+
+        found = cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+        if ids is not None and vectors is not None and len(ids):
+            found.add(ids, vectors)
+        return found
+
+    @classmethod
+    def load(cls, path: Path, spec: FaissSpec) -> FaissVectors:
+        """Read an IVF base (raises RuntimeError/OSError when it is damaged)."""
+        import faiss
+
+        index = faiss.read_index(str(path))
+        ivf = faiss.extract_index_ivf(index)
+        ivf.nprobe = max(1, spec.nprobe)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+        return cls(index)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
+                                np.ascontiguousarray(ids, dtype=np.int64))
+
+    def delete(self, ids: Sequence[int]) -> None:
+        import faiss
+
+        if not len(ids):
+            return
+        wanted = np.ascontiguousarray(ids, dtype=np.int64)
+        if isinstance(self.index, faiss.IndexIDMap2):
+            self.index.remove_ids(faiss.IDSelectorBatch(wanted))
+        else:  # an IVF with a hashtable direct map removes an array of ids one lookup each
+            self.index.remove_ids(faiss.IDSelectorArray(len(wanted), faiss.swig_ptr(wanted)))
+
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        import faiss
+
+        if self.index.ntotal == 0 or k <= 0:
+            return []
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        # One query gains nothing from OpenMP threads, and on a busy machine their barrier
+        # costs tens of milliseconds; the setting is per calling thread, so restore it.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self.index.search(query, min(k, self.index.ntotal))
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        found: dict[int, np.ndarray] = {}
+        for i in ids:
+            try:
+                found[int(i)] = self.index.reconstruct(int(i))
+            except RuntimeError:  # not held here
+                continue
+        return found
+
+    def ids(self) -> np.ndarray:
+        """Every id held (for verification)."""
+        import faiss
+
+        if isinstance(self.index, faiss.IndexIDMap2):
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        ivf = faiss.extract_index_ivf(self.index)
+        lists: Any = ivf.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
+                 for n in range(ivf.nlist) if lists.list_size(n)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+class LayeredVectors:
+    """The base (IVF, possibly none) and the newer passages (exact), searched as one."""
+
+    def __init__(self, base: FaissVectors | None, delta: FaissVectors) -> None:
+        self.base, self.delta = base, delta
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.delta.add(ids, vectors)
+
+    def delete(self, ids: Sequence[int]) -> None:
+        for part in self._parts():
+            part.delete(ids)
+
+    def count(self) -> int:
+        return sum(part.count() for part in self._parts())
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        hits = [hit for part in self._parts() for hit in part.search(vector, k)]
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:k]
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        found = self.delta.vectors(ids)
+        missing = [i for i in ids if int(i) not in found]
+        if missing and self.base is not None:
+            found.update(self.base.vectors(missing))
+        return found
+
+    def _parts(self) -> list[FaissVectors]:
+        return [self.delta] if self.base is None else [self.base, self.delta]
+
+
+Chunks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+"""Calling it iterates (ids, float32 vectors) over every passage, in bounded chunks."""
+
+
+def build_ivf(chunks: Chunks, n: int, dimension: int) -> tuple[Any, FaissSpec]:
+    """A freshly trained IVF-SQ8 index over ``n`` passages (three passes: sample, add, calibrate)."""
     import faiss
 
-    n = len(ids)
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(n, dimension)
-    ids = np.ascontiguousarray(ids, dtype=np.int64)
-    if choose_kind(n, exact_index_max) == FLAT:
-        flat = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
-        if n:
-            flat.add_with_ids(vectors, ids)
-        return flat, FaissSpec(FLAT)
     nlist = max(1, int(round(4 * math.sqrt(n))))
+    step = max(1, n // (64 * nlist))
+    sample = np.concatenate([vectors[::step] for _, vectors in chunks()] or [np.zeros((0, dimension), np.float32)])
     quantizer = faiss.IndexFlatIP(dimension)
-    index: Any = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
     index.cp.niter = 10
-    rng = np.random.default_rng(0)
-    sample = vectors if n <= 64 * nlist else vectors[rng.choice(n, 64 * nlist, replace=False)]
-    index.train(sample)
-    index.add_with_ids(vectors, ids)
-    nprobe, recall = _calibrate(index, ids, vectors, nlist, rng)
-    index.nprobe = nprobe
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    for ids, vectors in chunks():
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, np.int64))
+    nprobe, recall = calibrate(index, chunks, sample, nlist)
     return index, FaissSpec(IVF, nlist=nlist, nprobe=nprobe, trained_on=n, recall=recall)
 
 
-def _calibrate(index: Any, ids: np.ndarray, vectors: np.ndarray, nlist: int,
-               rng: np.random.Generator) -> tuple[int, float]:
+def calibrate(index: Any, chunks: Chunks, sample: np.ndarray, nlist: int) -> tuple[int, float]:
     """Smallest power-of-two nprobe reaching TARGET_RECALL@10 on queries between stored vectors."""
-    n = len(vectors)
-    pairs = rng.integers(0, n, size=(_CALIBRATION_QUERIES, 2))
-    queries = vectors[pairs[:, 0]] + vectors[pairs[:, 1]]
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, len(sample), size=(_CALIBRATION_QUERIES, 2))
+    queries = sample[pairs[:, 0]] + sample[pairs[:, 1]]
     queries /= np.linalg.norm(queries, axis=1, keepdims=True) + 1e-12
-    k = min(_CALIBRATION_K, n)
-    scores = queries @ vectors.T
-    exact = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    exact_ids = [set(ids[row].tolist()) for row in exact]
+    k = min(_CALIBRATION_K, int(index.ntotal))
+    best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(queries), 0), dtype=np.int64)
+    for ids, vectors in chunks():  # exact top-k, one chunk at a time
+        scores = np.concatenate([best_scores, queries @ vectors.T], axis=1)
+        all_ids = np.concatenate([best_ids, np.broadcast_to(ids, (len(queries), len(ids)))], axis=1)
+        keep = np.argsort(-scores, axis=1)[:, :k]
+        best_scores, best_ids = np.take_along_axis(scores, keep, 1), np.take_along_axis(all_ids, keep, 1)
+    exact_ids = [set(row.tolist()) for row in best_ids]
     cap = max(1, nlist // 4)
     nprobe, recall = 1, 0.0
     while True:
@@ -104,71 +235,7 @@ def _calibrate(index: Any, ids: np.ndarray, vectors: np.ndarray, nlist: int,
         nprobe = min(nprobe * 2, cap)
 
 
-def apply_changes(index: Any, remove_ids: list[int], add_ids: list[int], add_vectors: np.ndarray) -> None:
-    """Remove and add passages in place."""
-    import faiss
-
-    if remove_ids:
-        index.remove_ids(faiss.IDSelectorBatch(np.asarray(remove_ids, dtype=np.int64)))
-    if add_ids:
-        index.add_with_ids(np.ascontiguousarray(add_vectors, dtype=np.float32),
-                           np.asarray(add_ids, dtype=np.int64))
-
-
 def write(index: Any, path: Path) -> None:
     import faiss
 
     faiss.write_index(index, str(path))
-
-
-def load(path: Path, spec: FaissSpec) -> Any:
-    """Read a FAISS file (raises RuntimeError/OSError when it is damaged)."""
-    import faiss
-
-    index = faiss.read_index(str(path))
-    if spec.kind == IVF:
-        faiss.extract_index_ivf(index).nprobe = max(1, spec.nprobe)
-    return index
-
-
-def search(index: Any, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(id, cosine) of the ``k`` nearest passages, best first."""
-    import faiss
-
-    if index.ntotal == 0 or k <= 0:
-        return []
-    query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-    # One query gains nothing from OpenMP threads, and on a busy machine their barrier
-    # costs tens of milliseconds; the setting is per calling thread, so restore it.
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        scores, ids = index.search(query, min(k, index.ntotal))
-    finally:
-        faiss.omp_set_num_threads(threads)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
-
-
-def contents(index: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Every (id, vector) the index holds, in its internal order (for verification)."""
-    import faiss
-
-    if isinstance(index, faiss.IndexIDMap2) or isinstance(index, faiss.IndexIDMap):
-        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-        if index.ntotal == 0:
-            return ids, np.zeros((0, index.d), dtype=np.float32)
-        return ids, index.index.reconstruct_n(0, index.ntotal)
-    ivf = faiss.extract_index_ivf(index)
-    lists: Any = ivf.invlists
-    all_ids: list[np.ndarray] = []
-    all_vectors: list[np.ndarray] = []
-    for number in range(ivf.nlist):
-        size = lists.list_size(number)
-        if size == 0:
-            continue
-        all_ids.append(faiss.rev_swig_ptr(lists.get_ids(number), size).copy())
-        codes = faiss.rev_swig_ptr(lists.get_codes(number), size * lists.code_size).copy()
-        all_vectors.append(codes.view(np.float32).reshape(size, ivf.d))
-    if not all_ids:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, ivf.d), dtype=np.float32)
-    return np.concatenate(all_ids).astype(np.int64), np.concatenate(all_vectors)

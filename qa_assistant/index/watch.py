@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,32 @@ def article_event_filter(root: Path) -> Callable[[object, str], bool]:
     return accept
 
 
+def article_changes(root: Path, stop_event: threading.Event, quiet_ms: int, *,
+                    force_polling: bool | None = None) -> Iterator[tuple[str, ...]]:
+    """The one folder watcher: yields the changed article paths (sorted) each time a burst of
+    events under ``root`` has been followed by ``quiet_ms`` of quiet; returns when
+    ``stop_event`` is set (checked every ``_TICK_MS``)."""
+    import watchfiles
+
+    quiet_s = quiet_ms / 1000
+    changed: set[str] = set()
+    last_event = 0.0
+    for changes in watchfiles.watch(
+        root, watch_filter=article_event_filter(root), debounce=max(quiet_ms, _TICK_MS),
+        step=50, stop_event=stop_event, rust_timeout=_TICK_MS, yield_on_timeout=True,
+        raise_interrupt=True, force_polling=force_polling,
+    ):
+        now = time.monotonic()
+        if changes:
+            changed.update(path for _, path in changes)
+            last_event = now
+        if stop_event.is_set():
+            return
+        if changed and now - last_event >= quiet_s:
+            batch, changed = tuple(sorted(changed)), set()
+            yield batch
+
+
 def watch_articles(settings: Settings, on_update: Callable[[UpdateReport], None], stop_event: threading.Event, *,
                    embedder: Embedder | None = None, on_error: Callable[[QAError], None] | None = None,
                    progress: Callable[[UpdateProgress], None] | None = None, initial_update: bool = True,
@@ -51,22 +77,19 @@ def watch_articles(settings: Settings, on_update: Callable[[UpdateReport], None]
 
     ``on_update`` gets each report.  A user error during an update (another
     process holds the lock, a damaged index...) goes to ``on_error`` and watching
-    goes on; without ``on_error`` it is raised.  The embedder is loaded once.
-    Raises IngestError at once when the articles folder does not exist.
+    goes on; without ``on_error`` it is raised.  The embedder is loaded once, when
+    the first update needs it.  Raises IngestError at once when the articles folder
+    does not exist.
     """
-    import watchfiles
-
     root = Path(settings.articles_dir).absolute()
     if not root.is_dir():
         raise IngestError(f"articles folder {root} does not exist; pass --articles or set 'articles_dir'")
-    if embedder is None:
-        from ..embedding.embedder import load_embedder
-
-        embedder = load_embedder(settings)
+    shared: list[Embedder] = [embedder] if embedder is not None else []
 
     def run_update() -> None:
         try:
-            report = update_index(settings, embedder, progress=progress)
+            report = update_index(settings, shared[0] if shared else None, progress=progress,
+                                  loaded=shared.append)
         except QAError as exc:
             if on_error is None:
                 raise
@@ -78,19 +101,5 @@ def watch_articles(settings: Settings, on_update: Callable[[UpdateReport], None]
         run_update()
     if stop_event.is_set():
         return
-    quiet_s = settings.watch_debounce_ms / 1000
-    dirty = False
-    last_event = 0.0
-    for changes in watchfiles.watch(
-        root, watch_filter=article_event_filter(root), debounce=max(settings.watch_debounce_ms, _TICK_MS),
-        step=50, stop_event=stop_event, rust_timeout=_TICK_MS, yield_on_timeout=True,
-        raise_interrupt=True, force_polling=force_polling,
-    ):
-        now = time.monotonic()
-        if changes:
-            dirty, last_event = True, now
-        if stop_event.is_set():
-            return
-        if dirty and now - last_event >= quiet_s:
-            dirty = False
-            run_update()
+    for _paths in article_changes(root, stop_event, settings.watch_debounce_ms, force_polling=force_polling):
+        run_update()

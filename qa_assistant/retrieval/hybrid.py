@@ -8,14 +8,15 @@ passage whose one relevant sentence is diluted in the passage's vector.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..models import Passage, RetrievedPassage, Sentence
 from .fusion import reciprocal_rank_fusion
-from .lexical import LexicalIndex, TermStats, overlap_share, tokenize
+from .lexical import TermStats, overlap_share, tokenize
 
 
 @dataclass(frozen=True)
@@ -59,36 +60,43 @@ def _ranking(values: np.ndarray) -> list[int]:
     return sorted(range(len(values)), key=lambda i: -values[i])
 
 
-class HybridRetriever:
-    """Dense + BM25 retrieval over one open index.  Builds BM25 in memory once."""
+class LexicalHits(Protocol):
+    def top(self, k: int) -> list[tuple[int, float]]: ...
+    def of(self, passage_ids: Sequence[int]) -> np.ndarray: ...
 
-    def __init__(self, reader: object, encode: Callable[[list[str]], np.ndarray],
+
+class IndexView(Protocol):
+    """What retrieval reads from an open index (``qa_assistant.index.IndexReader``)."""
+
+    @property
+    def term_stats(self) -> TermStats: ...
+    def passage_count(self) -> int: ...
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def lexical(self, tokens: Sequence[str]) -> LexicalHits: ...
+    def get_passages(self, ids: Sequence[int]) -> list[Passage]: ...
+    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray: ...
+    def sentences(self, article_id: int, first: int = 0, last: int | None = None) -> list[Sentence]: ...
+    def sentence_vectors(self, ids: Sequence[int]) -> np.ndarray: ...
+    def article(self, article_id: int) -> tuple[str, str]: ...
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over one open index (BM25 comes persisted with the index)."""
+
+    def __init__(self, reader: IndexView, encode: Callable[[list[str]], np.ndarray],
                  candidates: int = 40) -> None:
         self.reader = reader
         self._encode = encode
         self._candidates = candidates
-        ids: list[int] = []
-        corpus: list[list[str]] = []
-        self.stats = TermStats()
-        for passage in reader.iter_passages():  # type: ignore[attr-defined]
-            tokens = tokenize(passage.text)
-            ids.append(passage.id)
-            corpus.append(tokens)
-            self.stats.add(tokens)
-        self._passage_ids = np.asarray(ids, dtype=np.int64)
-        self._position = {pid: i for i, pid in enumerate(ids)}
-        self._bm25 = LexicalIndex(corpus)
-        self._titles: dict[int, tuple[str, str]] = {
-            a.id: (a.path, a.title) for a in reader.articles()  # type: ignore[attr-defined]
-        }
+        self.stats = reader.term_stats
 
     @property
     def size(self) -> int:
-        return len(self._passage_ids)
+        return self.reader.passage_count()
 
     def article(self, article_id: int) -> tuple[str, str]:
         """(path relative to the articles folder, title)."""
-        return self._titles[article_id]
+        return self.reader.article(article_id)
 
     def retrieve(self, question: str, top_k: int) -> PassageHits:
         qtokens = tuple(tokenize(question))
@@ -97,20 +105,17 @@ class HybridRetriever:
             return PassageHits(question, qtokens, qvec, (), ())
         reader = self.reader
         n = max(self._candidates, 4 * top_k)
-        dense = reader.search(qvec, n)  # type: ignore[attr-defined]
-        all_bm25 = self._bm25.scores(qtokens)
-        lexical = [(int(self._passage_ids[i]), s) for i, s in LexicalIndex.top(all_bm25, n)]
+        dense = reader.search(qvec, n)
+        bm25 = reader.lexical(qtokens)
+        lexical = bm25.top(n)
         pool = list(dict.fromkeys([pid for pid, _ in dense] + [pid for pid, _ in lexical]))
-        passages: list[Passage] = reader.get_passages(pool)  # type: ignore[attr-defined]
+        passages = reader.get_passages(pool)
 
-        pcos = reader.passage_vectors(pool) @ qvec  # type: ignore[attr-defined]
-        pbm25 = all_bm25[[self._position[pid] for pid in pool]]
-        per_passage: list[list[Sentence]] = [
-            reader.sentences(p.article_id, p.first_sentence, p.last_sentence)  # type: ignore[attr-defined]
-            for p in passages
-        ]
+        pcos = reader.passage_vectors(pool) @ qvec
+        pbm25 = bm25.of(pool)
+        per_passage = [reader.sentences(p.article_id, p.first_sentence, p.last_sentence) for p in passages]
         flat = [s for group in per_passage for s in group]
-        svecs = reader.sentence_vectors([s.id for s in flat]) if flat else np.zeros((0, len(qvec)))  # type: ignore[attr-defined]
+        svecs = reader.sentence_vectors([s.id for s in flat]) if flat else np.zeros((0, len(qvec)))
         scos = svecs @ qvec if len(flat) else np.zeros(0)
         stoks = [tuple(tokenize(s.text)) for s in flat]
         slex = [overlap_share(qtokens, t, self.stats) for t in stoks]
@@ -127,9 +132,12 @@ class HybridRetriever:
         top: list[RetrievedPassage] = []
         hits: dict[int, SentenceHit] = {}
         flat_at = np.cumsum([0] + [len(g) for g in per_passage])
+        titles: dict[int, tuple[str, str]] = {}
         for rank, (i, score) in enumerate(fused):
             passage = passages[i]
-            path, title = self._titles[passage.article_id]
+            if passage.article_id not in titles:
+                titles[passage.article_id] = reader.article(passage.article_id)
+            path, title = titles[passage.article_id]
             top.append(RetrievedPassage(passage=passage, article_path=path, article_title=title, score=score))
             for j in range(flat_at[i], flat_at[i + 1]):
                 s = flat[j]

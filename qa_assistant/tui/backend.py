@@ -90,14 +90,10 @@ class Backend:
     def _follow_index_articles(self) -> None:
         """Point at the folder the index was built from when no articles folder was chosen,
         so the pending count and Ctrl+R never swap an index's articles for the samples."""
-        from ..config import sample_articles_dir
-        from ..index.reader import live_articles_dir
+        from ..index.source import follow_index_folder
 
-        if not self.follow_index_articles or self.settings.articles_dir != sample_articles_dir().absolute():
-            return
-        built_from = live_articles_dir(self.settings.index_dir)
-        if built_from:
-            self.settings = self.settings.replace(articles_dir=Path(built_from))
+        if self.follow_index_articles:
+            self.settings = follow_index_folder(self.settings)
 
     def shared_embedder(self) -> Embedder:
         """The embedder, loaded once (by whichever worker needs it first)."""
@@ -217,16 +213,10 @@ class Backend:
         if not folder.is_dir():
             return
         self.preimport()
-        import watchfiles
+        from ..index.watch import article_changes
 
-        from ..index.watch import article_event_filter
-
-        for changes in watchfiles.watch(folder, watch_filter=article_event_filter(folder), stop_event=stop,
-                                        rust_timeout=WATCH_POLL_MS,
-                                        debounce=self.settings.watch_debounce_ms, yield_on_timeout=False,
-                                        raise_interrupt=False):
+        for paths in article_changes(folder, stop, self.settings.watch_debounce_ms):
             if stop.is_set():
                 return
-            paths = tuple(sorted({str(Path(p).name) for _, p in changes}))
-            self.post(ArticlesChanged(paths))
+            self.post(ArticlesChanged(tuple(sorted({Path(p).name for p in paths}))))
             self.refresh_status()

@@ -30,7 +30,8 @@ def test_update_json_and_status_json(runner: CliRunner, settings: Settings) -> N
     result = runner.invoke(main, ["index", "update", *flags, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)  # exactly one JSON object on stdout
-    assert set(report) == {"added", "changed", "removed", "unchanged", "failed", "seconds"}
+    assert set(report) == {"added", "changed", "removed", "moved", "moves", "unchanged", "failed", "generation",
+                           "seconds"}
     assert (report["added"], report["changed"], report["removed"], report["unchanged"]) == (3, 0, 0, 0)
     assert report["failed"] == [] and isinstance(report["seconds"], float)
 
@@ -39,13 +40,23 @@ def test_update_json_and_status_json(runner: CliRunner, settings: Settings) -> N
     result = runner.invoke(main, ["index", "status", "--index", str(settings.index_dir), "--json"])
     assert result.exit_code == 0, result.output
     status = json.loads(result.stdout)
-    assert status == {"articles": 3, "sentences": status["sentences"], "passages": status["passages"],
-                      "embedder": "sentence-transformers/all-MiniLM-L6-v2", "pending": 2}
+    assert {k: v for k, v in status.items() if k != "storage"} == {
+        "articles": 3, "sentences": status["sentences"], "passages": status["passages"],
+        "embedder": "sentence-transformers/all-MiniLM-L6-v2", "pending": 2, "failed": []}
+    assert status["storage"]["base_passages"] == status["passages"] and status["storage"]["delta_passages"] == 0
 
     result = runner.invoke(main, ["index", "update", *flags, "--json"])
     report = json.loads(result.stdout)
     assert (report["added"], report["unchanged"]) == (1, 3)
     assert report["failed"] == [{"path": "bad.txt", "error": "bad.txt is empty; add the article text or remove the file"}]
+
+    (settings.articles_dir / "new.txt").rename(settings.articles_dir / "renamed.txt")
+    result = runner.invoke(main, ["index", "update", *flags, "--json"])
+    report = json.loads(result.stdout)
+    assert report["moved"] == 1 and report["moves"] == [{"from": "new.txt", "to": "renamed.txt"}]
+    result = runner.invoke(main, ["index", "status", "--index", str(settings.index_dir), "--json"])
+    status = json.loads(result.stdout)
+    assert status["pending"] == 0 and [f["path"] for f in status["failed"]] == ["bad.txt"]
 
 
 def test_human_output_and_verify(runner: CliRunner, settings: Settings) -> None:
@@ -61,7 +72,9 @@ def test_human_output_and_verify(runner: CliRunner, settings: Settings) -> None:
     assert json.loads(result.stdout)["unchanged"] == 3
 
     result = runner.invoke(main, ["index", "status", "--index", str(settings.index_dir)])
-    assert result.exit_code == 0 and "Pending:   1 files" in result.stdout
+    assert result.exit_code == 0 and "Pending:   none" in result.stdout  # bad.txt failed before: not pending
+    assert "Failed:    1 files" in result.stdout and "  bad.txt: bad.txt is empty" in result.stdout
+    assert "Storage:   " in result.stdout and "in the delta" in result.stdout
 
     result = runner.invoke(main, ["index", "verify", "--index", str(settings.index_dir)])
     assert result.exit_code == 0 and result.stdout.startswith("OK:")
@@ -69,7 +82,7 @@ def test_human_output_and_verify(runner: CliRunner, settings: Settings) -> None:
     result = runner.invoke(main, ["index", "rebuild", "--index", str(settings.index_dir), "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["added"] == 3
 
-    (settings.index_dir / "CURRENT").write_text('{"generation": 42}')
+    (settings.index_dir / "CURRENT").write_text('{"format": 2, "epoch": 42}')
     result = runner.invoke(main, ["index", "verify", "--index", str(settings.index_dir)])
     assert result.exit_code == 1 and "qa-assistant index rebuild" in result.stdout
     result = runner.invoke(main, ["index", "status", "--index", str(settings.index_dir)])

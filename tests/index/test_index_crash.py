@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from index_helpers import HashEmbedder, tree_content, write_tree
 
 from qa_assistant.config import Settings
 from qa_assistant.index import open_index, update_index, verify_index
-from qa_assistant.index.update import CHECKPOINTS
+from qa_assistant.index.update import BUILD_CHECKPOINTS, UPDATE_CHECKPOINTS, VISIBLE_AFTER
 
 WORKER = Path(__file__).resolve().parent / "crash_worker.py"
 
@@ -40,7 +41,9 @@ def index_content(index_dir: Path) -> set[tuple[str, str]]:
 def assert_clean(index_dir: Path) -> None:
     names = sorted(p.name for p in index_dir.iterdir())
     assert not [n for n in names if n.endswith(".tmp")], names
-    assert len([n for n in names if n.startswith("gen-")]) <= 2, names
+    epochs = [p for p in index_dir.iterdir() if p.name.startswith("epoch-")]
+    assert len(epochs) == 1, names
+    assert len(list(epochs[0].glob("base-*"))) <= 2, sorted(p.name for p in epochs[0].iterdir())
 
 
 def check_after_kill(index_dir: Path, old: set[tuple[str, str]], new: set[tuple[str, str]],
@@ -61,17 +64,22 @@ def run_worker(*args: Any, timeout: float = 60) -> subprocess.CompletedProcess[s
                           timeout=timeout, check=False)
 
 
-@pytest.mark.parametrize("point", ["embed", *CHECKPOINTS])
-def test_kill_at_each_step_of_the_swap(tmp_path: Path, point: str) -> None:
+KILLS = ([("embed", "")] + [(p, "") for p in UPDATE_CHECKPOINTS if p != "after-merge-write"]
+         + [(p, "merge") for p in UPDATE_CHECKPOINTS] + [(p, "rebuild") for p in BUILD_CHECKPOINTS])
+
+
+@pytest.mark.parametrize(("point", "how"), KILLS)
+def test_kill_at_each_step(tmp_path: Path, point: str, how: str) -> None:
+    """In place, in place with a merge into a new base (compaction), and a rebuild beside the live index."""
     a, b = folder_pair(tmp_path)
     index_dir = tmp_path / "index"
     update_index(Settings(articles_dir=a, index_dir=index_dir), HashEmbedder())
     old, new = tree_content(a), tree_content(b)
 
-    result = run_worker("point", b, index_dir, point)
+    result = run_worker("point", b, index_dir, point, how)
     assert result.returncode == -signal.SIGKILL, result.stdout + result.stderr
     seen = check_after_kill(index_dir, old, new, b)
-    assert seen == (new if point == "after-swap" else old)
+    assert seen == (new if point in VISIBLE_AFTER else old)
 
 
 def test_kill_at_random_moments(tmp_path: Path) -> None:
@@ -90,7 +98,8 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL, stderr
-        mid_build += bool(list(index_dir.glob("gen-*.tmp")))
+        mid_build += (tmp_path / "busy").exists()
+        (tmp_path / "busy").unlink(missing_ok=True)
         seen = index_content(index_dir)
         assert seen in (old, new), "index holds a mix of two versions"
         assert verify_index(Settings(index_dir=index_dir)) == []
@@ -99,12 +108,18 @@ def test_kill_at_random_moments(tmp_path: Path) -> None:
         assert index_content(index_dir) == old
         assert_clean(index_dir)
     assert outcomes  # which versions were caught depends on timing; both are valid
-    assert mid_build >= 1, "no kill landed while a generation was being built"
+    assert mid_build >= 1, "no kill landed during an update"
+
+
+def _collect(proc: subprocess.Popen[str], into: list[str]) -> None:
+    assert proc.stderr is not None
+    while piece := proc.stderr.read(1):
+        into.append(piece)
 
 
 @pytest.mark.slow
 def test_kill_the_real_command_mid_update(tmp_path: Path, real_embedder: Any) -> None:
-    """SIGKILL `qa-assistant index update` (real embedder) while its new generation is being built."""
+    """SIGKILL `qa-assistant index update` (real embedder) while it writes the next generation."""
     a, b = folder_pair(tmp_path, n=20)
     index_dir = tmp_path / "index"
     update_index(Settings(articles_dir=a, index_dir=index_dir), real_embedder)
@@ -113,13 +128,15 @@ def test_kill_the_real_command_mid_update(tmp_path: Path, real_embedder: Any) ->
     for _ in range(2):
         proc = subprocess.Popen(
             [sys.executable, "-c", "from qa_assistant.cli import main; main()", "index", "update",
-             "--articles", str(b), "--index", str(index_dir), "--json"],
+             "--articles", str(b), "--index", str(index_dir)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
         )
+        seen_stderr: list[str] = []
+        threading.Thread(target=_collect, args=(proc, seen_stderr), daemon=True).start()
         deadline = time.monotonic() + 180
-        while not list(index_dir.glob("gen-*.tmp/store.sqlite")):
+        while "Reading" not in "".join(seen_stderr):  # the progress bars start once the update writes
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the update never started a new generation"
+            assert time.monotonic() < deadline, "the update never started writing"
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL)

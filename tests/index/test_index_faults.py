@@ -14,9 +14,9 @@ import pytest
 from index_helpers import NEW_ARTICLE, HashEmbedder
 
 from qa_assistant.config import Settings
-from qa_assistant.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from qa_assistant.errors import IndexCorruptError, IndexLockedError, IndexMissingError, IngestError
 from qa_assistant.index import index_status, open_index, update_index, verify_index
-from qa_assistant.index.layout import FAISS_NAME, STORE_NAME
+from qa_assistant.index.layout import STORE_NAME
 from qa_assistant.models import UpdateProgress
 
 
@@ -28,8 +28,13 @@ def built(settings: Settings) -> Settings:
 
 
 def live_dir(settings: Settings) -> Path:
-    generation = json.loads((settings.index_dir / "CURRENT").read_text())["generation"]
-    return settings.index_dir / f"gen-{generation}"
+    epoch = json.loads((settings.index_dir / "CURRENT").read_text())["epoch"]
+    return settings.index_dir / f"epoch-{epoch}"
+
+
+def base_dir(settings: Settings) -> Path:
+    (base,) = live_dir(settings).glob("base-*")
+    return base
 
 
 def test_second_concurrent_update_is_refused(built: Settings) -> None:
@@ -56,13 +61,22 @@ def test_second_concurrent_update_is_refused(built: Settings) -> None:
     assert update_index(built, HashEmbedder()).unchanged == 3  # the lock died with its holder
 
 
-def _truncate_faiss(s: Settings) -> None:
-    path = live_dir(s) / FAISS_NAME
+def _flip_postings(s: Settings) -> None:
+    path = base_dir(s) / "rows.npy"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _truncate_postings(s: Settings) -> None:
+    path = base_dir(s) / "keys.npy"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
-def _garble_faiss(s: Settings) -> None:
-    (live_dir(s) / FAISS_NAME).write_bytes(os.urandom(4096))
+def _lose_base(s: Settings) -> None:
+    import shutil
+
+    shutil.rmtree(base_dir(s))
 
 
 def _garble_sqlite(s: Settings) -> None:
@@ -72,12 +86,25 @@ def _garble_sqlite(s: Settings) -> None:
     path.write_bytes(bytes(data))
 
 
-def _current_names_missing_generation(s: Settings) -> None:
-    (s.index_dir / "CURRENT").write_text('{"generation": 99}')
+def _lose_store(s: Settings) -> None:
+    (live_dir(s) / STORE_NAME).unlink()
+
+
+def _current_names_missing_epoch(s: Settings) -> None:
+    (s.index_dir / "CURRENT").write_text('{"format": 2, "epoch": 99}')
 
 
 def _current_garbled(s: Settings) -> None:
     (s.index_dir / "CURRENT").write_text("gen-1 \x00\x01")
+
+
+def _current_random_bytes(s: Settings) -> None:
+    (s.index_dir / "CURRENT").write_bytes(bytes(range(256)) + os.urandom(200))
+
+
+def _current_is_a_folder(s: Settings) -> None:
+    (s.index_dir / "CURRENT").unlink()
+    (s.index_dir / "CURRENT").mkdir()
 
 
 def _future_format(s: Settings) -> None:
@@ -87,23 +114,33 @@ def _future_format(s: Settings) -> None:
     conn.close()
 
 
-def _faiss_missing_vectors(s: Settings) -> None:
-    import faiss
+def _planted_trigger(s: Settings) -> None:
+    conn = sqlite3.connect(live_dir(s) / STORE_NAME)
+    conn.execute("CREATE TRIGGER t AFTER UPDATE ON articles BEGIN UPDATE articles SET title = 'owned'; END")
+    conn.commit()
+    conn.close()
 
-    path = live_dir(s) / FAISS_NAME
-    index = faiss.read_index(str(path))
-    index.remove_ids(faiss.IDSelectorBatch([int(faiss.vector_to_array(index.id_map)[0])]))
-    faiss.write_index(index, str(path))
+
+def _planted_view(s: Settings) -> None:
+    conn = sqlite3.connect(live_dir(s) / STORE_NAME)
+    conn.execute("CREATE VIEW v AS SELECT * FROM articles")
+    conn.commit()
+    conn.close()
 
 
 DAMAGES: dict[str, Callable[[Settings], None]] = {
-    "truncated-faiss": _truncate_faiss,
-    "garbled-faiss": _garble_faiss,
+    "flipped-postings": _flip_postings,
+    "truncated-postings": _truncate_postings,
+    "lost-base": _lose_base,
     "garbled-sqlite": _garble_sqlite,
-    "current-missing-gen": _current_names_missing_generation,
+    "lost-store": _lose_store,
+    "current-missing-epoch": _current_names_missing_epoch,
     "current-garbled": _current_garbled,
+    "current-random-bytes": _current_random_bytes,
+    "current-is-a-folder": _current_is_a_folder,
     "future-format": _future_format,
-    "faiss-disagrees": _faiss_missing_vectors,
+    "planted-trigger": _planted_trigger,
+    "planted-view": _planted_view,
 }
 
 
@@ -115,18 +152,89 @@ def test_damaged_index_names_the_rebuild_command(built: Settings, damage: str) -
         open_index(built.index_dir)
     message = str(caught.value)
     assert hint in message and "\n" not in message
-    with pytest.raises(IndexCorruptError, match="index rebuild"):
-        update_index(built, HashEmbedder())
+    if damage != "flipped-postings":  # an update checks base checksums only when it merges (reads) the base
+        with pytest.raises(IndexCorruptError, match="index rebuild"):
+            update_index(built, HashEmbedder())
     with pytest.raises(IndexCorruptError, match="index rebuild"):
         index_status(built)
     problems = verify_index(built)
     assert len(problems) == 1 and hint in problems[0]
 
-    report = update_index(built, HashEmbedder(), rebuild=True)
+    # the printed command restores the user's folder, not the packaged samples
+    from qa_assistant.index import follow_index_folder
+
+    report = update_index(follow_index_folder(Settings(index_dir=built.index_dir)), HashEmbedder(), rebuild=True)
     assert report.added == 3
     with open_index(built.index_dir) as reader:
         assert reader.counts()[0] == 3
+        assert {a.title for a in reader.articles()} != {"owned"}
     assert verify_index(built) == []
+    assert sorted(p.name for p in built.index_dir.iterdir() if p.name.startswith("epoch-")) == [live_dir(built).name]
+
+
+def test_unknown_source_folder_asks_for_articles(built: Settings) -> None:
+    (built.index_dir / "SOURCE").unlink()
+    _lose_store(built)
+    with pytest.raises(IndexCorruptError, match="--articles DIR") as caught:
+        open_index(built.index_dir)
+    assert "\n" not in str(caught.value)
+
+
+def test_index_path_that_is_a_file(tmp_path: Path, settings: Settings) -> None:
+    target = tmp_path / "not-a-folder"
+    target.write_text("x")
+    bad = settings.replace(index_dir=target)
+    for call in (lambda: update_index(bad, HashEmbedder()), lambda: update_index(bad, HashEmbedder(), rebuild=True),
+                 lambda: open_index(target), lambda: index_status(bad)):
+        with pytest.raises(IndexMissingError, match="is a file, not an index folder") as caught:
+            call()
+        assert "\n" not in str(caught.value)
+    assert target.read_text() == "x"
+
+
+def test_failed_first_update_leaves_no_folder(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with pytest.raises(IngestError):
+        update_index(Settings(articles_dir=tmp_path / "missing", index_dir=index_dir), HashEmbedder())
+    assert not index_dir.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_text("")
+
+    def boom(name: str) -> None:
+        if name == "after-rows":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        update_index(Settings(articles_dir=empty, index_dir=index_dir), HashEmbedder(), checkpoint=boom)
+    assert not index_dir.exists()
+
+
+def test_old_format_index_names_rebuild(built: Settings) -> None:
+    import shutil
+
+    shutil.rmtree(live_dir(built))
+    (built.index_dir / "SOURCE").unlink()
+    (built.index_dir / "gen-3").mkdir()
+    conn = sqlite3.connect(built.index_dir / "gen-3" / STORE_NAME)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta VALUES ('articles_dir', ?)", (str(built.articles_dir),))
+    conn.commit()
+    conn.close()
+    (built.index_dir / "CURRENT").write_text('{"generation": 3}')
+    message = f"older format (generation folders) that this version does not read; run `qa-assistant index " \
+              f"rebuild --index {built.index_dir}`"
+    for call in (lambda: open_index(built.index_dir), lambda: update_index(built, HashEmbedder()),
+                 lambda: index_status(built)):
+        with pytest.raises(IndexCorruptError) as caught:
+            call()
+        assert message in str(caught.value)
+    from qa_assistant.index import follow_index_folder
+
+    settings = follow_index_folder(Settings(index_dir=built.index_dir))
+    assert settings.articles_dir == built.articles_dir
+    assert update_index(settings, HashEmbedder(), rebuild=True).added == 3
+    assert not (built.index_dir / "gen-3").exists() and verify_index(built) == []
 
 
 def test_no_index_is_reported_as_missing(tmp_path: Path) -> None:
@@ -138,7 +246,7 @@ def test_no_index_is_reported_as_missing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stage", ["read", "embed", "write"])
 def test_ctrl_c_keeps_the_previous_generation(built: Settings, stage: str) -> None:
-    before = (built.index_dir / "CURRENT").read_text()
+    before = index_status(built).generation
     (built.articles_dir / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
 
     def progress(event: UpdateProgress) -> None:
@@ -147,7 +255,7 @@ def test_ctrl_c_keeps_the_previous_generation(built: Settings, stage: str) -> No
 
     with pytest.raises(KeyboardInterrupt):
         update_index(built, HashEmbedder(), progress=progress)
-    assert (built.index_dir / "CURRENT").read_text() == before
+    assert index_status(built).generation == before
     assert not list(built.index_dir.glob("*.tmp"))
     with open_index(built.index_dir) as reader:
         assert reader.article_by_path("new.txt") is None
@@ -163,9 +271,9 @@ def test_interrupt_after_publish_before_swap_removes_the_orphan(built: Settings)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        update_index(built, HashEmbedder(), checkpoint=checkpoint)
+        update_index(built, HashEmbedder(), rebuild=True, checkpoint=checkpoint)
     assert (built.index_dir / "CURRENT").read_text() == before
-    assert sorted(p.name for p in built.index_dir.glob("gen-*")) == ["gen-1"]
+    assert sorted(p.name for p in built.index_dir.glob("epoch-*")) == ["epoch-1"]
 
 
 def test_reader_of_an_old_generation_keeps_working(built: Settings) -> None:

@@ -25,7 +25,7 @@ def test_mean_passage_vectors_embed_sentences_only(settings: Settings, embedder:
         for passage, vector in zip(passages, stored, strict=True):
             sentences = reader.sentences(passage.article_id, passage.first_sentence, passage.last_sentence)
             mean = reader.sentence_vectors([s.id for s in sentences]).mean(axis=0)
-            assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-5)
+            assert np.dot(vector, mean / np.linalg.norm(mean)) > 0.99  # 8- and 4-bit codes
             assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-5)
         question = embedder.inner.encode(["Who was elected mayor of Riverton?"])[0]
         best = reader.get_passages([reader.search(question, 1)[0][0]])[0]
