@@ -1,29 +1,35 @@
-"""Support scores and verdicts for the sentences of an answer.
+"""Support verdicts for the sentences of an answer: the claim, not the topic.
 
-For an answer sentence and the source sentences it cites:
+For an answer sentence, the question it answers and the source sentences it
+cites, ``features.compute`` measures what the sentence adds beyond the question
+(its new terms, names, numbers and negations) against the cited sentences,
+plus embedding similarities and, when a judge is given, the local LLM's
+log-odds that the sources state it.  The head (``head.py``, weights in
+``verifier.json`` fitted by ``bench/fit_verifier.py``) turns them into the
+probability that the claim is right: that probability is the sentence's
+``support``, and ``supported`` / ``partial`` are cut-offs on it chosen on right
+vs wrong claims.  A sentence that cites nothing gets the best single source
+attached as ``attributed`` when it clears ``partial``; a sentence that is not
+supported gets ``alternatives``: the sources that come closest to it.
 
-    score = sim_weight * cosine + lex_weight * content-word recall
-    score *= (1 - number_penalty * share of the answer's numbers no cited source states)
-
-``cosine`` is the best embedding similarity between the answer sentence and
-one cited sentence; recall is measured against all cited sentences together.
-The verdict is ``supported`` at ``supported`` or above, ``partial`` at
-``partial`` or above, else ``unsupported``.  A sentence that cites nothing gets
-the best single source attached as ``attributed`` when that source's score
-clears ``partial``.  Defaults come from ``bench/calibrate_support.py``.
+The older score (``combine``: weighted cosine and content-word recall) stays
+for ``bench/calibrate_support.py``, which compares against it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..models import AnswerSentence, Citation
-from .lexical import Terms, lexical_evidence, terms
+from .claims import new_text
+from .features import Features, compute
+from .head import LEXICAL, Head, head_for, load_heads
+from .lexical import Terms, terms
 from .markers import parse_markers_in, split_answer, strip_markers
 
 
@@ -33,12 +39,12 @@ class SentenceEncoder(Protocol):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score weights and verdict cut-offs.
+    """Verdict cut-offs, and the weights of the older ``combine`` score.
 
-    Calibrated by ``bench/calibrate_support.py`` on squad gold evidence with the
-    default (onnx-int8) MiniLM: ``supported`` is the score only 5% of non-gold
-    pairs reach; ``partial`` maximises TPR - FPR below it.  AUROC gold vs non-gold:
-    squad 0.962, multirc 0.917, hotpotqa 0.993 (held out).
+    ``SupportChecker`` applies ``supported`` / ``partial`` to its head's
+    probability (by default the head's own cut-offs from ``verifier.json``).
+    The defaults here and the weights belong to ``combine``, calibrated by
+    ``bench/calibrate_support.py`` on squad gold vs non-gold evidence.
     """
 
     supported: float = 0.575
@@ -67,14 +73,6 @@ def is_no_claim(text: str) -> bool:
     return bool(_NO_CLAIM.search(text))
 
 
-@dataclass(frozen=True)
-class Scored:
-    score: float
-    cosine: float
-    recall: float
-    missing_numbers: int
-
-
 def combine(t: Thresholds, cosine: float, recall: float, numbers: int, missing: int) -> float:
     score = t.sim_weight * max(cosine, 0.0) + t.lex_weight * recall
     if numbers:
@@ -83,28 +81,32 @@ def combine(t: Thresholds, cosine: float, recall: float, numbers: int, missing: 
 
 
 class SupportChecker:
-    """Scores answer sentences against numbered source sentences with the real embedder."""
+    """Scores answer sentences against numbered source sentences with the real embedder.
 
-    def __init__(self, embedder: SentenceEncoder, thresholds: Thresholds | None = None) -> None:
+    ``judge`` (an ``LLMJudge`` on the loaded GGUF) adds the LLM's log-odds when
+    ``verifier.json`` holds a head fitted with that model (``judge_name``); else
+    the lexical head decides alone and the judge is not called.  ``thresholds``
+    overrides the head's verdict cut-offs (on the probability).
+    """
+
+    def __init__(self, embedder: SentenceEncoder, thresholds: Thresholds | None = None, *,
+                 judge: Any = None, judge_name: str | None = None, head: Head | None = None) -> None:
         self.embedder = embedder
-        self.thresholds = thresholds or Thresholds()
+        heads = load_heads() if head is None else {LEXICAL: head}
+        self.head = head or head_for(judge_name if judge is not None else None, heads)
+        self.lexical_head = heads[LEXICAL]
+        """Ranks single sources (attribution, alternatives) without asking the judge."""
+        self.judge_model = judge if self.head.uses_judge else None
+        self.thresholds = thresholds or Thresholds(supported=self.head.supported, partial=self.head.partial)
 
     # -- scoring ----------------------------------------------------------------------
 
-    def score(self, claim_vector: np.ndarray, claim_terms: Terms,
-              source_vectors: np.ndarray, source_terms: list[Terms]) -> Scored:
-        """Support of one claim by a set of source sentences taken together."""
-        if not source_terms:
-            return Scored(0.0, 0.0, 0.0, len(claim_terms.numbers))
-        cosine = float(np.max(source_vectors @ claim_vector))
-        lex = lexical_evidence(claim_terms, source_terms)
-        value = combine(self.thresholds, cosine, lex.recall, lex.numbers, lex.missing_numbers)
-        return Scored(value, cosine, lex.recall, lex.missing_numbers)
-
-    def score_texts(self, claim: str, sources: Sequence[str]) -> float:
-        """Support of ``claim`` by ``sources`` (convenience for benchmarks and tests)."""
-        vectors = self._encode([claim, *sources])
-        return self.score(vectors[0], terms(claim), vectors[1:], [terms(s) for s in sources]).score
+    def features(self, claim: str, question: str | None, claim_vector: np.ndarray, sources: Sequence[str],
+                 source_vectors: np.ndarray, question_vector: np.ndarray | None = None,
+                 new_vector: np.ndarray | None = None, source_terms: Sequence[Terms] | None = None) -> Features:
+        """The head's features for one claim against a set of cited sentences (judge not yet asked)."""
+        return compute(claim, question, claim_vector, sources, source_vectors, question_vector,
+                       source_terms, new_vector=new_vector)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         dim = getattr(self.embedder, "dimension", 0)
@@ -115,11 +117,13 @@ class SupportChecker:
     # -- answers ------------------------------------------------------------------------
 
     def check(self, answer_text: str, citations: Sequence[Citation],
-              citation_vectors: np.ndarray | None = None) -> list[AnswerSentence]:
+              citation_vectors: np.ndarray | None = None, *, question: str | None = None) -> list[AnswerSentence]:
         """Split, parse markers, score and give every sentence a verdict.
 
         ``citation_vectors`` (row i for ``citations[i]``, L2-normalised) saves
         re-embedding the sources when the index already holds their vectors.
+        ``question``: what the answer answers; its terms are discounted, so the
+        sentence's own claim is what must be found in the sources.
         """
         sentences = split_answer(answer_text)
         if not sentences:
@@ -127,28 +131,42 @@ class SupportChecker:
         if citation_vectors is None or len(citation_vectors) != len(citations):
             citation_vectors = self._encode([c.text for c in citations])
         claims = [strip_markers(s) for s in sentences]
-        claim_vectors = self._encode(claims)
+        vectors = self._claim_vectors(claims, question)
         return [
-            self._judge(sentence, claim, vector, citations, citation_vectors)
-            for sentence, claim, vector in zip(sentences, claims, claim_vectors, strict=True)
+            self._judge(sentence, claim, vector, citations, citation_vectors, question, extra)
+            for sentence, claim, vector, extra in zip(sentences, claims, vectors[0], vectors[1], strict=True)
         ]
 
     def check_sentence(self, sentence: str, citations: Sequence[Citation],
-                       citation_vectors: np.ndarray | None = None) -> AnswerSentence:
+                       citation_vectors: np.ndarray | None = None, *, question: str | None = None) -> AnswerSentence:
         """One sentence (as streamed): the same verdict ``check`` would give it."""
         if citation_vectors is None or len(citation_vectors) != len(citations):
             citation_vectors = self._encode([c.text for c in citations])
         claim = strip_markers(sentence)
-        return self._judge(sentence, claim, self._encode([claim])[0], citations, citation_vectors)
+        vectors = self._claim_vectors([claim], question)
+        return self._judge(sentence, claim, vectors[0][0], citations, citation_vectors, question, vectors[1][0])
+
+    def _claim_vectors(self, claims: Sequence[str], question: str | None
+                       ) -> tuple[np.ndarray, list[tuple[np.ndarray | None, np.ndarray | None]]]:
+        """Claim vectors, and per claim (question vector, new-content vector), in one encode call."""
+        news = [new_text(c, question) for c in claims]
+        texts = [*claims, *news] + ([question] if question else [])
+        encoded = self._encode(texts)
+        n = len(claims)
+        q_vector = encoded[-1] if question else None
+        return encoded[:n], [(q_vector, encoded[n + i]) for i in range(n)]
 
     def _judge(self, sentence: str, claim: str, vector: np.ndarray, citations: Sequence[Citation],
-               citation_vectors: np.ndarray) -> AnswerSentence:
+               citation_vectors: np.ndarray, question: str | None,
+               extra: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> AnswerSentence:
         text, valid, invalid = parse_markers_in(sentence, {c.n for c in citations})
-        return self.judge(text, claim, vector, valid, invalid, citations, citation_vectors)
+        return self.judge(text, claim, vector, valid, invalid, citations, citation_vectors, question=question,
+                          question_vector=extra[0], new_vector=extra[1])
 
     def judge(self, text: str, claim: str, vector: np.ndarray, cited: tuple[int, ...], invalid: tuple[int, ...],
               citations: Sequence[Citation], citation_vectors: np.ndarray,
-              attributed: bool = False) -> AnswerSentence:
+              attributed: bool = False, *, question: str | None = None,
+              question_vector: np.ndarray | None = None, new_vector: np.ndarray | None = None) -> AnswerSentence:
         """The verdict for one sentence whose cited numbers are already known.
 
         ``cited`` numbers must name entries of ``citations``; with none, the best
@@ -157,26 +175,47 @@ class SupportChecker:
         added earlier (re-checks of saved answers).
         """
         by_number = {c.n: i for i, c in enumerate(citations)}
-        claim_terms = terms(claim)
-        source_terms = [terms(c.text) for c in citations]
-        if cited:
-            rows = [by_number[n] for n in cited]
-            scored = self.score(vector, claim_terms, citation_vectors[rows], [source_terms[r] for r in rows])
-            verdict = self.thresholds.verdict(scored.score)
-            if attributed and verdict != "unsupported":
-                verdict = "attributed"
-            return AnswerSentence(text=text, citations=cited, verdict=verdict,  # type: ignore[arg-type]
-                                  support=scored.score, invalid_citations=invalid)
-        best, best_row = Scored(0.0, 0.0, 0.0, 0), -1
-        for row in range(len(citations)):
-            scored = self.score(vector, claim_terms, citation_vectors[row:row + 1], [source_terms[row]])
-            if scored.score > best.score:
-                best, best_row = scored, row
-        if best_row >= 0 and best.score >= self.thresholds.partial and not is_no_claim(claim):
-            return AnswerSentence(text=text, citations=(citations[best_row].n,), verdict="attributed",
-                                  support=best.score, invalid_citations=invalid)
-        return AnswerSentence(text=text, citations=(), verdict="unsupported", support=best.score,
-                              invalid_citations=invalid)
+        texts = [c.text for c in citations]
+        source_terms = [terms(t) for t in texts]
+        if question and (question_vector is None or new_vector is None):
+            question_vector, new_vector = self._encode([question, new_text(claim, question)])
+        # each source alone, by the lexical head: the ranking for attribution and alternatives
+        single = [self.lexical_head.probability(self.features(
+            claim, question, vector, texts[r:r + 1], citation_vectors[r:r + 1], question_vector, new_vector,
+            source_terms[r:r + 1])) for r in range(len(citations))]
+        rows = [by_number[n] for n in cited]
+        if not rows:
+            best = int(np.argmax(single)) if single else -1
+            if best < 0 or single[best] < self.thresholds.partial or is_no_claim(claim):
+                return AnswerSentence(text=text, citations=(), verdict="unsupported",
+                                      support=single[best] if best >= 0 else 0.0, invalid_citations=invalid,
+                                      alternatives=self._alternatives(single, (), citations))
+            rows, attributed = [best], True
+        probability = self._probability(claim, question, vector, [texts[r] for r in rows], citation_vectors[rows],
+                                        question_vector, new_vector, [source_terms[r] for r in rows])
+        verdict = self.thresholds.verdict(probability)
+        if attributed and verdict != "unsupported":
+            verdict = "attributed"
+        chosen = tuple(citations[r].n for r in rows)
+        alternatives = () if verdict in ("supported", "attributed") else self._alternatives(single, rows, citations)
+        return AnswerSentence(text=text, citations=chosen if cited or attributed else (),
+                              verdict=verdict,  # type: ignore[arg-type]
+                              support=probability, invalid_citations=invalid, alternatives=alternatives)
+
+    def _probability(self, claim: str, question: str | None, vector: np.ndarray, sources: list[str],
+                     source_vectors: np.ndarray, question_vector: np.ndarray | None, new_vector: np.ndarray | None,
+                     source_terms: list[Terms]) -> float:
+        features = self.features(claim, question, vector, sources, source_vectors, question_vector, new_vector,
+                                 source_terms)
+        if self.judge_model is not None and sources:
+            features = replace(features, judge=self.judge_model.log_odds(claim, sources, question))
+        return self.head.probability(features)
+
+    def _alternatives(self, single: list[float], rows: Sequence[int], citations: Sequence[Citation],
+                      k: int = 2) -> tuple[int, ...]:
+        """Up to ``k`` other sources, closest first, that clear ``partial`` on their own."""
+        order = sorted((r for r in range(len(single)) if r not in rows), key=lambda r: -single[r])
+        return tuple(citations[r].n for r in order[:k] if single[r] >= self.thresholds.partial)
 
     def encode_claims(self, claims: Sequence[str]) -> np.ndarray:
         """Vectors of answer sentences (markers already stripped)."""

@@ -1,0 +1,137 @@
+"""What an answer sentence claims beyond its question, and whether the sources hold it.
+
+An answer repeats the question's words ("The U.S. airstrike at Baghdad airport
+killed ...") and then adds its claim ("... a senior Syrian government
+official").  Support must rest on the added part: these features measure the
+claim's *new* terms (those not in the question) against the cited sentences,
+with names, numbers and negation checked on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .lexical import Terms, terms
+
+NEGATIONS = frozenset("not no never none nothing nobody neither nor without cannot n't".split())
+_WORD = re.compile(r"[^\W_]+(?:n't)?|n't", re.IGNORECASE)
+
+
+def negated_stems(text: str, window: int = 3) -> tuple[bool, frozenset[str]]:
+    """Whether ``text`` holds a negation, and the stems of the words a negation governs.
+
+    A word is governed when a negation stands at most ``window`` words before it
+    ("not vindictive", "never returned", "didn't win").
+    """
+    from .lexical import stem
+
+    words = [w.lower() for w in _WORD.findall(text.replace("’", "'"))]
+    governed: set[str] = set()
+    negated = False
+    last = -window - 1
+    for i, word in enumerate(words):
+        if word in NEGATIONS or word.endswith("n't"):
+            negated, last = True, i
+            continue
+        if i - last <= window:
+            governed.add(stem(word))
+    return negated, frozenset(governed)
+
+
+@dataclass(frozen=True)
+class ClaimEvidence:
+    """Question-aware lexical evidence for one claim against the sentences it cites."""
+
+    new_weight: float
+    """Weight of the claim's terms that are not in the question (0: it only restates it)."""
+    new_recall: float
+    """Weighted share of those new terms found in the cited sentences (1.0 when there are none)."""
+    best_sentence_recall: float
+    """The same share found in one single cited sentence (the best one)."""
+    names: int
+    """New names (capitalised words, not sentence-initial) the claim states."""
+    missing_names: int
+    """Of those, how many no cited sentence states."""
+    numbers: int
+    """New numbers the claim states."""
+    missing_numbers: int
+    """Of those, how many no cited sentence states."""
+    negation_mismatch: bool
+    """The claim negates a term the sources state plainly, or the sources negate one the claim states."""
+
+
+def new_text(claim: str, question: str | None) -> str:
+    """The words of ``claim`` that the question does not already hold, in order (its new content)."""
+    from .lexical import STOPWORDS, stem
+
+    if not question:
+        return claim
+    asked = set(terms(question).weights) | {w.lower() for w in _WORD.findall(question)}
+    words = [w for w in re.findall(r"[^\W_][\w'’.-]*", claim)
+             if w.lower() not in asked and stem(w) not in asked and w.lower() not in STOPWORDS]
+    return " ".join(words) or claim
+
+
+def _names(text: str) -> set[str]:
+    from .lexical import STOPWORDS, stem
+
+    found: set[str] = set()
+    for i, match in enumerate(re.finditer(r"[^\W\d_][\w'’-]*", text)):
+        word = match.group(0)
+        if i > 0 and word[0].isupper() and word.lower() not in STOPWORDS:
+            found.add(stem(word))
+    return found
+
+
+def claim_evidence(claim: str, question: str | None, sources: Sequence[str],
+                   source_terms: Sequence[Terms] | None = None) -> ClaimEvidence:
+    """Measure what ``claim`` adds to ``question`` against the cited ``sources``."""
+    claim_terms = terms(claim)
+    asked = terms(question) if question else Terms({}, frozenset())
+    src_terms = list(source_terms) if source_terms is not None else [terms(s) for s in sources]
+    new = {k: w for k, w in claim_terms.weights.items() if k not in asked.weights}
+    new_numbers = claim_terms.numbers - asked.numbers
+    known: set[str] = set()
+    known_numbers: set[str] = set()
+    for t in src_terms:
+        known.update(t.weights)
+        known_numbers.update(t.numbers)
+    total = sum(new.values())
+
+    def found_in(keys: set[str], numbers: set[str] | frozenset[str]) -> float:
+        if total == 0:
+            return 1.0
+        return sum(w for k, w in new.items() if k in keys or k in numbers) / total
+
+    recall = found_in(known, known_numbers)
+    best = max((found_in(set(t.weights), t.numbers) for t in src_terms), default=0.0)
+    names = _names(claim) - (_names(question) if question else set()) - set(asked.weights)
+    missing_names = sum(1 for n in names if n not in known)
+    missing_numbers = sum(1 for n in new_numbers if n not in known_numbers)
+    return ClaimEvidence(new_weight=total, new_recall=recall, best_sentence_recall=best,
+                         names=len(names), missing_names=missing_names, numbers=len(new_numbers),
+                         missing_numbers=missing_numbers,
+                         negation_mismatch=_negation_mismatch(claim, question, sources, set(new)))
+
+
+def _negation_mismatch(claim: str, question: str | None, sources: Sequence[str], new: set[str]) -> bool:
+    claim_neg, claim_governed = negated_stems(claim)
+    if question:
+        q_neg, _ = negated_stems(question)
+        claim_neg = claim_neg and not q_neg
+    stated = set()
+    for source in sources:
+        stated.update(terms(source).weights)
+    negated_in_sources: set[str] = set()
+    for source in sources:
+        negated_in_sources.update(negated_stems(source)[1])
+    claim_stems = set(terms(claim).weights)
+    if claim_neg:
+        governed = {k for k in claim_governed if k in stated}
+        # the claim denies something the sources state without denying it
+        return bool(governed) and not governed & negated_in_sources
+    # the claim states plainly a new term the sources deny
+    plain = claim_stems & new
+    return bool(plain & negated_in_sources)
