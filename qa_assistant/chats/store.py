@@ -88,7 +88,8 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         sentences = tuple(
             AnswerSentence(text=str(s["text"]), citations=tuple(int(n) for n in s.get("citations", [])),
                            verdict=s.get("verdict", "unsupported"), support=float(s.get("support", 0.0)),
-                           invalid_citations=tuple(int(n) for n in s.get("invalid_citations", [])))
+                           invalid_citations=tuple(int(n) for n in s.get("invalid_citations", [])),
+                           alternatives=tuple(int(n) for n in s.get("alternatives", [])))
             for s in data.get("sentences", [])
         )
         return Answer(
@@ -96,7 +97,7 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
             mode=data.get("mode", "extractive"), sentences=sentences, citations=citations,
             passages=(), timings_ms={k: float(v) for k, v in dict(data.get("timings_ms", {})).items()},
             id=data.get("id"), standalone_question=data.get("standalone_question"),
-            notice=data.get("notice"),
+            notice=data.get("notice"), refused=bool(data.get("refused", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConversationError(f"answer record is malformed ({exc!r})") from None

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from tui_helpers import TERMINAL, ask, wait_for
 
+from qa_assistant.index import open_index
 from qa_assistant.tui.screens.article import HIGHLIGHT_STYLE, ArticleScreen
 from qa_assistant.tui.widgets.sources import SourcesPanel
 
@@ -36,8 +37,9 @@ def test_answer_streams_in_with_citations_and_sources(make_app: Any) -> None:
             assert any(citation.text in p and citation.title in p for p in prompts)
             assert sources.highlighted_citation == citation
             # saved in the conversation
-            assert app.conversation.answers == [answer]
-            assert app.store.path_of(app.conversation.id).is_file()
+            conversations = app.conversations
+            assert conversations.conversation.answers == [answer]
+            assert conversations.store.path_of(conversations.conversation.id).is_file()
 
     asyncio.run(scenario())
 
@@ -50,16 +52,16 @@ def test_citation_opens_article_scrolled_to_the_highlighted_sentence(make_app: A
             view = await ask(pilot, "How much will the lighthouse repair cost?")
             citation = next(c for c in view.answer.citations if "lighthouse" in c.text)
             sources = app.chat.sources
-            option_id = next(k for k, c in sources._citations.items() if c == citation)
+            option_id = next(o.id for o in sources.option_list.options if sources.citation_at(o.id) == citation)
             sources.option_list.focus()
             sources.option_list.highlighted = sources.option_list.get_option_index(option_id)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ArticleScreen), 5, "the article")
             screen = app.screen
             await pilot.pause(0.2)
-            reader = app.backend.engine.reader
-            article = reader.article_by_path(citation.article)
-            text = reader.article_text(article.id)
+            with open_index(app.settings.index_dir) as reader:
+                article = reader.article_by_path(citation.article)
+                text = reader.article_text(article.id)
             # exactly the cited characters are highlighted
             assert screen.highlighted_text == text[citation.start:citation.end] == citation.text
             hit = screen.query_one(".-hit")
@@ -124,7 +126,7 @@ def test_escape_withdraws_a_question_still_waiting_for_the_engine(make_app: Any,
             await pilot.press("escape")
             await wait_for(pilot, lambda: not app.chat.transcript.exchanges, 5, "the question withdrawn")
             assert app.chat.prompt.value == "Who won the chess final?"
-            assert not app.queue
+            assert not app.questions.queue
         app.backend.engine_lock.release()
 
     asyncio.run(scenario())

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tui_helpers import TERMINAL, ask, wait_for
+from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
 pytestmark = pytest.mark.slow
 
@@ -56,15 +56,15 @@ def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_e
             await pilot.press("enter")
             view = app.chat.transcript.exchanges[-1]
             await wait_for(pilot, lambda: view.text.strip() != "", 60, "the first tokens")
-            assert app.current is view
-            cancel = app.cancel_event
+            assert app.questions.current is view
+            cancel = app.questions.cancel_event
             await pilot.press("escape")
             assert cancel is not None and cancel.is_set()
-            await wait_for(pilot, lambda: app.current is None, 60, "the generation to stop")
+            await wait_for(pilot, lambda: app.questions.current is None, 60, "the generation to stop")
             assert app.chat.prompt.value == question
             assert view not in app.chat.transcript.exchanges
-            assert app.conversation.answers == []
-            assert any(n.title == "Stopped" for n in app._notifications)
+            assert app.conversations.conversation.answers == []
+            assert "question is back in the input" in await wait_for_notification(pilot, "Stopped")
 
             # the next question is answered in full, at the model's own speed, with checked sentences
             monkeypatch.setattr(llm, "stream_chat", real_stream)
