@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tui_helpers import TERMINAL, ask, wait_for
+from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
 from qa_assistant.index import open_index
 from qa_assistant.tui.screens.article import HIGHLIGHT_STYLE, ArticleScreen
@@ -164,5 +166,39 @@ def test_selecting_an_earlier_answer_shows_its_sources(make_app: Any) -> None:
             assert "Answer 1" in str(app.chat.query_one("#sources-title").content)
             await pilot.click(f"#x-{second.exchange_id}")
             assert app.chat.selected is second
+
+    asyncio.run(scenario())
+
+
+def test_escape_while_the_answer_streams_stops_it_and_gives_the_question_back(
+        make_app: Any, extractive_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_ask = extractive_engine.ask
+
+    def slowed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        """The real engine's events, each held back (as from a slow model): the answer is still streaming."""
+        for event in real_ask(*args, **kwargs):
+            time.sleep(0.4)
+            yield event
+
+    monkeypatch.setattr(extractive_engine, "ask", slowed)
+    app = make_app()
+    question = "How much will the harbour bridge cost?"
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.ready, 60, "the engine")
+            app.chat.prompt.value = question
+            await pilot.press("enter")
+            view = app.chat.transcript.exchanges[-1]
+            await wait_for(pilot, lambda: view.text.strip() != "", 30, "the first tokens")
+            assert "42 million" in view.markdown.source  # streamed into the transcript already
+            await pilot.press("f1")  # the chat answers keys while the answer is written
+            await pilot.press("escape")  # closes the help
+            await pilot.press("escape")  # stops the answer
+            await wait_for(pilot, lambda: app.questions.current is None, 30, "the answer to stop")
+            assert app.chat.prompt.value == question
+            assert view not in app.chat.transcript.exchanges
+            assert app.conversations.conversation.answers == []
+            await wait_for_notification(pilot, "question is back in the input")
 
     asyncio.run(scenario())
