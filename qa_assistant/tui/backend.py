@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from ..models import Answer, Article, Sentence
 
 log = logging.getLogger(__name__)
-ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder", "qa_assistant.answering.engine")
+ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder",
+                  "qa_assistant.answering.engine", "qa_assistant.citations", "qa_assistant.ingest.instructions")
 """Imported once, by the first worker that needs them: the same imports racing in two
-threads can fail with "partially initialized module"."""
+threads can fail with "partially initialized module".  The last two are what the chat
+itself uses (markers in answers, instructions in the article view): imported here,
+they cost the UI thread nothing later."""
 WATCH_POLL_MS = 300
 """How often the folder watcher looks at its stop event (bounds the wait on exit)."""
 

@@ -104,9 +104,6 @@ class ExchangeView(Vertical):
         self.answer = answer
         self.citations = answer.citations
         self._text = answer.answer
-        self.set_class(answer.refused, "-refused")
-        self.set_class(any(s.verdict in ("partial", "unsupported") for s in answer.sentences) and not answer.refused,
-                       "-unsupported")
         await self.markdown.update(transcript_markdown(answer))
         self.set_state("")
 
