@@ -28,6 +28,8 @@ def test_help_lists_every_key(tmp_path: Path) -> None:
             table = app.screen.query_one("#help-keys").content
             labels = list(table.columns[0].cells)
             assert labels == [k.label for k in (*APP_KEYS, *WIDGET_KEYS)]
+            about = str(app.screen.query_one("#help-about").content)
+            assert "attributed (the model cited nothing; the program attached the citation)" in about
             for key in APP_KEYS:
                 if key.action:
                     assert any(b.action == key.action for b in app.BINDINGS), key
