@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+"""This checkout: its code is measured, whatever copy the virtualenv has installed."""
 HEADLESS = r"""
 import time
 start = time.perf_counter()
@@ -50,7 +52,7 @@ app.run(headless=True, auto_pilot=first_frame, size=(120, 40))
 def headless_run(index: Path, articles: Path) -> tuple[float, float, float]:
     """(process wall time to first frame, in-process import time, in-process time to first frame)."""
     code = HEADLESS.format(index=str(index), articles=str(articles))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(CHECKOUT)}
     began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
@@ -67,7 +69,8 @@ def terminal_run(tmux: str, index: Path, articles: Path, run: int, baseline: boo
     program = Path(sys.executable).with_name("qa-assistant")
     chat = [str(program), "chat", "--index", str(index), "--articles", str(articles), "--extractive", "--no-watch"]
     bare = [sys.executable, "-c", "import time; print('Ask a question'); time.sleep(5)"]
-    command = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", "HF_HUB_OFFLINE=1", *(bare if baseline else chat)])
+    command = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", "HF_HUB_OFFLINE=1", f"PYTHONPATH={CHECKOUT}",
+                          *(bare if baseline else chat)])
     base = [tmux, "-L", name]
     began = time.perf_counter()
     subprocess.run([*base, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", command], check=True)

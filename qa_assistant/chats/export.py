@@ -15,7 +15,8 @@ from ..errors import QAError
 from ..fsutil import atomic_write_text
 from ..models import Answer
 
-VERDICT_MARKS = {"supported": "✔", "partial": "◐", "unsupported": "✘", "attributed": "❝"}
+VERDICT_MARKS = {"supported": "✔", "partial": "◐", "unsupported": "✘", "attributed": "→"}
+"""``attributed`` (→): the model cited nothing and the program attached the citation."""
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

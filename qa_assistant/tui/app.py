@@ -1,15 +1,15 @@
-"""The chat application: wires the screens to the engine running in thread workers.
+"""The chat application: routes messages to the parts that own the work.
 
 The first frame appears at once; the engine loads in a worker (progress in the
-index bar) and questions typed meanwhile wait in a queue.  Answers stream in as
-posted messages; Escape sets the answer's cancel event.
+index bar) and questions typed meanwhile wait in a queue (``Questions``).  The
+screens post messages (``messages.py``) and never call the app; workers post
+messages too.  Index work lives in ``IndexActions``, conversations in
+``ConversationActions``: the app only wires them together.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
-from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,18 +18,18 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.worker import Worker, WorkerState
 
-from ..chats.store import Conversation, ConversationStore
+from ..chats.store import ConversationStore
 from ..errors import QAError
-from ..models import Done, Retrieved, SentenceChecked, Status, Token
 from . import messages as msg
-from .backend import Backend, llm_label
-from .conversation_view import ConversationView
-from .index_view import IndexView
+from .backend import Backend, indexed_article, model_label
+from .conversation_actions import ConversationActions
+from .index_actions import IndexActions
 from .keys import app_bindings
-from .screens.article import ArticleScreen
+from .questions import Questions
+from .screens.article import article_screen
 from .screens.chat import ChatScreen
 from .screens.help import HelpScreen
-from .widgets.exchange import ExchangeView
+from .workers import start_work
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -47,7 +47,7 @@ def chat_commands() -> type[Provider]:
     return ChatCommands
 
 
-class QAApp(IndexView, ConversationView):
+class QAApp(App[None]):
     """``qa-assistant chat``: ask, read the checked answer, open its sources."""
 
     CSS_PATH = "app.tcss"
@@ -56,29 +56,36 @@ class QAApp(IndexView, ConversationView):
     COMMANDS = App.COMMANDS | {chat_commands}
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None, embedder: Embedder | None = None,
-                 resume: str | None = None, auto_update: bool = False, watch: bool = True,
-                 follow_index_articles: bool = False) -> None:
+                 store: ConversationStore | None = None, resume: str | None = None, auto_update: bool = False,
+                 watch: bool = True, follow_index_articles: bool = False) -> None:
         """``engine``/``embedder``: already loaded ones to share (tests); None: load in a worker.
+        ``store``: where conversations are saved (default: the index's ``conversations/``).
         ``follow_index_articles``: no articles folder was chosen, use the one the index mirrors."""
         super().__init__()
         self.backend = Backend(settings, self.post_message, engine, embedder, follow_index_articles)
-        self.store = ConversationStore.for_index(settings.index_dir)
-        self.conversation: Conversation = self.store.new()
-        self.resume = resume
-        self.auto_update = auto_update
-        self.watch_folder = watch
-        self.queue: deque[ExchangeView] = deque()
-        self.current: ExchangeView | None = None
-        self.cancel_event: threading.Event | None = None
-        self.updating = False
-        self.index_missing = False
-        self.stop_watching = threading.Event()
         self.chat = ChatScreen()
+        self.conversations = ConversationActions(self, self.chat, store or ConversationStore.for_index(
+            settings.index_dir), busy=lambda: self.questions.busy)
+        self.questions = Questions(self, self.chat, self.backend, self.conversations)
+        self.index = IndexActions(self, self.chat, self.backend, auto_update)
+        self.resume = resume
+        self.watch_folder = watch
+        self.stop_watching = threading.Event()
 
     @property
     def settings(self) -> Settings:  # type: ignore[override]
         """The backend's settings (its articles folder may follow the index's, see Backend)."""
         return self.backend.settings
+
+    @property
+    def ready(self) -> bool:
+        """The engine is loaded: questions are answered."""
+        return self.backend.ready
+
+    @property
+    def updating(self) -> bool:
+        """An index update runs (the ``chat`` command lets it finish before exiting)."""
+        return self.index.updating
 
     def get_default_screen(self) -> ChatScreen:
         return self.chat
@@ -88,114 +95,55 @@ class QAApp(IndexView, ConversationView):
         self.chat.status_bar.set_llm("loading…")
         self.chat.status_bar.set_activity("Loading the models…", busy=True)
         if self.resume:
-            self.call_after_refresh(self.resume_conversation, self.resume)
-        self.start_work(self.backend.load, "engine")
-        self.start_work(self.backend.refresh_status, "status")
+            self.call_after_refresh(self.conversations.resume, self.resume)
+        start_work(self, self.backend.load, "engine")
+        self.index.refresh()
         if self.watch_folder:
-            self.start_work(partial(self.backend.watch, self.stop_watching), "watch")
+            start_work(self, partial(self.backend.watch, self.stop_watching), "watch")
 
     def on_unmount(self) -> None:
         self.stop_watching.set()
-        if self.cancel_event is not None:
-            self.cancel_event.set()
+        self.questions.close()
         self.backend.close()
 
-    # --- questions -------------------------------------------------------------------
+    # --- what the chat screen asks for --------------------------------------------------
 
-    async def submit_question(self, question: str) -> ExchangeView:
-        """Show the question and answer it as soon as the engine is free (queued until then)."""
-        view = ExchangeView(uuid.uuid4().hex[:12], question)
-        await self.chat.transcript.add(view)
-        self.queue.append(view)
-        self.chat.select(view)
-        if self.index_missing:
-            view.set_state("Waiting for an index: press Ctrl+R to build it.")
-        elif not self.ready:
-            view.set_state("Waiting for the models to load…")
-        elif self.current is not None:
-            view.set_state("Queued after the answer being written…")
-        self.pump()
-        return view
+    @on(msg.QuestionAsked)
+    async def _question_asked(self, message: msg.QuestionAsked) -> None:
+        await self.questions.submit(message.question)
 
-    def pump(self) -> None:
-        """Start answering the next queued question if the engine is ready and idle."""
-        if not self.ready or self.current is not None or not self.queue:
+    @on(msg.CitationOpened)
+    def _citation_opened(self, message: msg.CitationOpened) -> None:
+        self.open_citation(message.citation)
+
+    def open_citation(self, citation: Citation) -> None:
+        """Show the cited article with the exact sentence highlighted."""
+        engine = self.backend.engine
+        if engine is None or not self.ready:
+            self.notify("The index is still loading; try again in a moment.", severity="warning")
             return
-        view = self.queue.popleft()
-        self.current = view
-        self.cancel_event = threading.Event()
-        view.set_state("Searching the articles…")
-        history = tuple(self.conversation.answers)
-        self.start_work(partial(self.backend.ask, view.exchange_id, view.question, history, self.cancel_event),
-                        "ask")
+        try:
+            article = indexed_article(engine, citation.article)
+        except QAError as exc:
+            self.notify(str(exc), title="Cannot open the article", severity="error")
+            return
+        if article is None:
+            self.notify(f"article {citation.article} is no longer in the index (updated since the answer)",
+                        title="Cannot open the article", severity="error")
+            return
+        self.push_screen(article_screen(article, citation))
 
-    def action_stop(self) -> None:
-        """Escape: stop the answer being written, or withdraw the last queued question."""
-        if self.current is not None and self.cancel_event is not None:
-            self.cancel_event.set()
-            self.current.set_state("Stopping…")
-        elif self.queue:
-            view = self.queue.pop()
-            self.chat.prompt.restore(view.question)
-            self.call_later(self._drop, view)
-
-    async def _drop(self, view: ExchangeView) -> None:
-        if self.chat.selected is view:
-            self.chat.select(None)
-        await view.remove()
-        exchanges = self.chat.transcript.exchanges
-        if self.chat.selected is None and exchanges:
-            self.chat.select(exchanges[-1])
+    # --- answers ------------------------------------------------------------------------
 
     @on(msg.AnswerEventPosted)
     async def _answer_event(self, message: msg.AnswerEventPosted) -> None:
-        view = self.chat.transcript.get(message.exchange_id)
-        if view is None:
-            return
-        event = message.event
-        if isinstance(event, Retrieved):
-            view.set_citations(event.citations)
-            view.set_state("Writing the answer…" if self.backend.engine and self.backend.engine.mode == "llm"
-                           else "Choosing source sentences…")
-            self.chat.refresh_sources(view)
-        elif isinstance(event, Token):
-            view.add_token(event.text)
-        elif isinstance(event, SentenceChecked):
-            view.add_checked(event.sentence)
-            view.set_state(f"Checking citations… {len(view.checked)} sentence(s)")
-            self.chat.refresh_sources(view)
-        elif isinstance(event, Status):
-            view.set_state(event.message)
-        elif isinstance(event, Done):
-            await self._finish(view, event)
-
-    async def _finish(self, view: ExchangeView, event: Done) -> None:
-        cancelled = self.cancel_event is not None and self.cancel_event.is_set()
-        self.current, self.cancel_event = None, None
-        if cancelled:
-            self.chat.prompt.restore(view.question)
-            self.chat.prompt.focus()
-            await self._drop(view)
-            self.notify("Stopped. The question is back in the input.", title="Stopped")
-        else:
-            view.finish(event.answer)
-            self.chat.refresh_sources(view)
-            self.conversation.answers.append(event.answer)
-            self.save_conversation()
-        self.pump()
+        await self.questions.on_event(message)
 
     @on(msg.AskFailed)
     def _ask_failed(self, message: msg.AskFailed) -> None:
-        view = self.chat.transcript.get(message.exchange_id)
-        if view is not None:
-            view.set_state(f"No answer: {message.error}")
-            view.add_class("-failed")
-        self.notify(message.error, title="Cannot answer", severity="error")
-        if self.current is view:
-            self.current, self.cancel_event = None, None
-        self.pump()
+        self.questions.on_failed(message)
 
-    # --- the engine -----------------------------------------------------------------
+    # --- the engine -----------------------------------------------------------------------
 
     @on(msg.EngineStatus)
     def _engine_status(self, message: msg.EngineStatus) -> None:
@@ -203,26 +151,21 @@ class QAApp(IndexView, ConversationView):
 
     @on(msg.EngineReady)
     def _engine_ready(self, message: msg.EngineReady) -> None:
-        self.index_missing = False
         self.chat.status_bar.set_llm(message.llm_name)
         self.chat.status_bar.set_activity("")
         self.chat.transcript.set_notice("")
         if message.notice:
             self.notify(message.notice, title="Note", severity="warning")
-        for view in self.queue:
-            view.set_state("Queued…")
-        self.pump()
+        self.questions.engine_ready(message.mode)
 
     @on(msg.EngineFailed)
     def _engine_failed(self, message: msg.EngineFailed) -> None:
         self.chat.status_bar.set_activity("")
-        self.chat.status_bar.set_llm(llm_label(None, self.settings))
+        self.chat.status_bar.set_llm(model_label(None, self.settings))
         if message.missing_index:
-            self.index_missing = True
-            self.chat.transcript.set_notice(self.how_to_build(), warning=True)
+            self.chat.transcript.set_notice(self.index.how_to_build(), warning=True)
             self.notify("No index yet: press Ctrl+R to build it.", title="No index", severity="warning")
-            for view in self.queue:
-                view.set_state("Waiting for an index: press Ctrl+R to build it.")
+            self.questions.waiting_for_index()
         else:
             self.chat.transcript.set_notice(f"The engine could not start: {message.error}", warning=True)
             self.notify(message.error, title="Cannot load", severity="error")
@@ -237,35 +180,43 @@ class QAApp(IndexView, ConversationView):
         if event.worker.group == "engine":
             self.chat.status_bar.set_activity("")
         elif event.worker.group == "update":
-            self.updating = False
-            self.chat.status_bar.hide_progress()
-            self.chat.status_bar.set_activity("")
+            self.index.update_ended()
 
-    # --- sources --------------------------------------------------------------------
+    # --- the index --------------------------------------------------------------------------
 
-    def open_citation(self, citation: Citation) -> None:
-        """Show the cited article with the exact sentence highlighted."""
-        engine = self.backend.engine
-        if engine is None or not self.ready:
-            self.notify("The index is still loading; try again in a moment.", severity="warning")
-            return
-        try:
-            article = engine.reader.article_by_path(citation.article)
-            if article is None:
-                raise QAError(f"article {citation.article} is no longer in the index (updated since the answer)")
-            text = engine.reader.article_text(article.id)
-        except QAError as exc:
-            self.notify(str(exc), title="Cannot open the article", severity="error")
-            return
-        start, end, note = citation.start, citation.end, ""
-        if text[start:end] != citation.text:
-            found = text.find(citation.text)
-            if found >= 0:
-                start, end = found, found + len(citation.text)
-            else:
-                start = end = 0
-                note = "This article changed since the answer: the cited sentence is no longer in it."
-        self.push_screen(ArticleScreen(article.title, article.path, text, start, end, note))
+    @on(msg.IndexStatusChanged)
+    def _index_status(self, message: msg.IndexStatusChanged) -> None:
+        self.index.status_changed(message)
+
+    @on(msg.ArticlesChanged)
+    @on(msg.IndexReloaded)
+    def _index_figures_stale(self) -> None:
+        self.index.refresh()
+
+    @on(msg.UpdateProgressed)
+    def _update_progressed(self, message: msg.UpdateProgressed) -> None:
+        self.index.progressed(message)
+
+    @on(msg.UpdateFinished)
+    def _update_finished(self, message: msg.UpdateFinished) -> None:
+        self.index.finished(message)
+
+    # --- key actions (keys.py binds them) -------------------------------------------------------
+
+    def action_stop(self) -> None:
+        self.questions.stop()
+
+    def action_update_index(self) -> None:
+        self.index.update()
+
+    def action_new_conversation(self) -> None:
+        self.conversations.new()
+
+    def action_open_conversations(self) -> None:
+        self.conversations.open_list()
+
+    def action_export_answer(self) -> None:
+        self.conversations.export()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

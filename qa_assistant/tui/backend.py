@@ -13,6 +13,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,27 +37,58 @@ if TYPE_CHECKING:
     from ..answering.engine import Engine
     from ..config import Settings
     from ..embedding.embedder import Embedder
-    from ..models import Answer
+    from ..models import Answer, Article, Sentence
 
 log = logging.getLogger(__name__)
-ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder", "qa_assistant.answering.engine")
+ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder",
+                  "qa_assistant.answering.engine", "qa_assistant.citations", "qa_assistant.ingest.instructions")
 """Imported once, by the first worker that needs them: the same imports racing in two
-threads can fail with "partially initialized module"."""
+threads can fail with "partially initialized module".  The last two are what the chat
+itself uses (markers in answers, instructions in the article view): imported here,
+they cost the UI thread nothing later."""
 WATCH_POLL_MS = 300
 """How often the folder watcher looks at its stop event (bounds the wait on exit)."""
 
 
-def llm_label(engine: Engine | None, settings: Settings) -> str:
+def model_label(engine: Engine | None, settings: Settings) -> str:
     """What the status bar calls the answering model."""
-    if engine is not None and getattr(engine, "mode", None) == "extractive":
+    if settings.extractive or (engine is not None and engine.mode == "extractive"):
         return "extractive"
-    if settings.extractive:
-        return "extractive"
-    llm = getattr(engine, "llm", None)
-    name = getattr(llm, "name", None)
-    if name:
-        return Path(str(name)).stem
+    # TODO(answers): ``return engine.model_name`` once the Engine has it (issue 9).
     return settings.model_path.stem if settings.model_path else "SmolLM2-135M-Instruct"
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """An article as the index holds it: what the article view shows."""
+
+    article: Article
+    text: str
+    sentences: tuple[Sentence, ...]
+
+
+def indexed_article(engine: Engine, path: str) -> IndexedArticle | None:
+    """The article at ``path`` in the engine's index (None: not in it any more).
+
+    The one place the chat reads an article through the engine; it becomes a call
+    to ``Engine.article(path)`` when that lands (issue 9: the TUI never touches
+    ``engine.reader``).
+    """
+    reader = engine.reader
+    article = reader.article_by_path(path)
+    if article is None:
+        return None
+    return IndexedArticle(article, reader.article_text(article.id), tuple(reader.sentences(article.id)))
+
+
+def _replaced() -> bool:
+    """Whether the worker running this was cancelled (a newer exclusive one took its place)."""
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    try:
+        return get_current_worker().is_cancelled
+    except NoActiveWorker:
+        return False
 
 
 class Backend:
@@ -125,7 +157,7 @@ class Backend:
                 self.post(EngineFailed(str(exc), missing_index=False))
                 return
             self.ready = True
-            self.post(EngineReady(self.engine.mode, llm_label(self.engine, self.settings), self.engine.notice))
+            self.post(EngineReady(self.engine.mode, model_label(self.engine, self.settings), self.engine.notice))
 
     def _check_index_exists(self) -> None:
         """Raise IndexMissingError at once, before spending seconds on loading models."""
@@ -183,7 +215,8 @@ class Backend:
         except QAError as exc:  # IndexMissingError included: the status bar says so
             self.post(IndexStatusChanged(None, str(exc)))
             return
-        self.post(IndexStatusChanged(status))
+        if not _replaced():
+            self.post(IndexStatusChanged(status))
 
     def update(self, rebuild: bool = False) -> None:
         """Bring the index up to date with the articles folder."""
@@ -218,5 +251,4 @@ class Backend:
         for paths in article_changes(folder, stop, self.settings.watch_debounce_ms):
             if stop.is_set():
                 return
-            self.post(ArticlesChanged(tuple(sorted({Path(p).name for p in paths}))))
-            self.refresh_status()
+            self.post(ArticlesChanged())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import make_settings, write_articles
+from tui_helpers import ARTICLES, PLANTED_INSTRUCTION, make_settings, saved_conversation, write_articles
 
 from qa_assistant.config import Settings
 
@@ -53,6 +53,18 @@ def extractive_engine(tui_settings: Settings, tui_embedder: Any) -> Iterator[Any
     engine.close()
 
 
+@pytest.fixture(scope="session")
+def instruction_settings(tui_embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a built index whose articles include one with a planted instruction."""
+    from qa_assistant.index import update_index
+
+    name, text = PLANTED_INSTRUCTION
+    articles = write_articles(tmp_path_factory.mktemp("instruction-articles"), {**ARTICLES, name: text})
+    settings = make_settings(articles, tmp_path_factory.mktemp("instruction-index") / "index")
+    update_index(settings, tui_embedder)
+    return settings
+
+
 @pytest.fixture
 def private_index(tmp_path: Path, tui_index: Path) -> tuple[Path, Path]:
     """A copy of the articles and the index the test may change: ``(articles, index)``."""
@@ -65,7 +77,8 @@ def private_index(tmp_path: Path, tui_index: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def make_app(tui_settings: Settings, extractive_engine: Any, tui_embedder: Any,
              tmp_path: Path) -> Callable[..., Any]:
-    """``make_app(**kwargs)``: a QAApp on the shared extractive engine, saving conversations in tmp_path."""
+    """``make_app(**kwargs)``: a QAApp on the shared extractive engine, saving conversations in tmp_path
+    (unless ``store=`` says where)."""
     from qa_assistant.chats.store import ConversationStore
     from qa_assistant.tui.app import QAApp
 
@@ -74,8 +87,17 @@ def make_app(tui_settings: Settings, extractive_engine: Any, tui_embedder: Any,
         if settings is None:
             kwargs.setdefault("engine", extractive_engine)
         kwargs.setdefault("embedder", tui_embedder)
-        app = QAApp(settings or tui_settings, **kwargs)
-        app.store = ConversationStore(tmp_path / "conversations")
-        return app
+        kwargs.setdefault("store", ConversationStore(tmp_path / "conversations"))
+        return QAApp(settings or tui_settings, **kwargs)
 
     return build
+
+
+@pytest.fixture
+def resumed_app(make_app: Callable[..., Any], tui_settings: Settings, tmp_path: Path) -> Any:
+    """An app that resumes ``saved_conversation``: every verdict, alternatives, a refusal."""
+    from qa_assistant.index import open_index
+
+    with open_index(tui_settings.index_dir) as reader:
+        store, conversation_id = saved_conversation(reader, tmp_path / "saved")
+    return make_app(resume=conversation_id, store=store)

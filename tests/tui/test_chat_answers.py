@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tui_helpers import TERMINAL, ask, wait_for
+from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
+from qa_assistant.index import open_index
 from qa_assistant.tui.screens.article import HIGHLIGHT_STYLE, ArticleScreen
 from qa_assistant.tui.widgets.sources import SourcesPanel
 
@@ -36,8 +39,9 @@ def test_answer_streams_in_with_citations_and_sources(make_app: Any) -> None:
             assert any(citation.text in p and citation.title in p for p in prompts)
             assert sources.highlighted_citation == citation
             # saved in the conversation
-            assert app.conversation.answers == [answer]
-            assert app.store.path_of(app.conversation.id).is_file()
+            conversations = app.conversations
+            assert conversations.conversation.answers == [answer]
+            assert conversations.store.path_of(conversations.conversation.id).is_file()
 
     asyncio.run(scenario())
 
@@ -50,16 +54,16 @@ def test_citation_opens_article_scrolled_to_the_highlighted_sentence(make_app: A
             view = await ask(pilot, "How much will the lighthouse repair cost?")
             citation = next(c for c in view.answer.citations if "lighthouse" in c.text)
             sources = app.chat.sources
-            option_id = next(k for k, c in sources._citations.items() if c == citation)
+            option_id = next(o.id for o in sources.option_list.options if sources.citation_at(o.id) == citation)
             sources.option_list.focus()
             sources.option_list.highlighted = sources.option_list.get_option_index(option_id)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ArticleScreen), 5, "the article")
             screen = app.screen
             await pilot.pause(0.2)
-            reader = app.backend.engine.reader
-            article = reader.article_by_path(citation.article)
-            text = reader.article_text(article.id)
+            with open_index(app.settings.index_dir) as reader:
+                article = reader.article_by_path(citation.article)
+                text = reader.article_text(article.id)
             # exactly the cited characters are highlighted
             assert screen.highlighted_text == text[citation.start:citation.end] == citation.text
             hit = screen.query_one(".-hit")
@@ -124,7 +128,7 @@ def test_escape_withdraws_a_question_still_waiting_for_the_engine(make_app: Any,
             await pilot.press("escape")
             await wait_for(pilot, lambda: not app.chat.transcript.exchanges, 5, "the question withdrawn")
             assert app.chat.prompt.value == "Who won the chess final?"
-            assert not app.queue
+            assert not app.questions.queue
         app.backend.engine_lock.release()
 
     asyncio.run(scenario())
@@ -162,5 +166,39 @@ def test_selecting_an_earlier_answer_shows_its_sources(make_app: Any) -> None:
             assert "Answer 1" in str(app.chat.query_one("#sources-title").content)
             await pilot.click(f"#x-{second.exchange_id}")
             assert app.chat.selected is second
+
+    asyncio.run(scenario())
+
+
+def test_escape_while_the_answer_streams_stops_it_and_gives_the_question_back(
+        make_app: Any, extractive_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_ask = extractive_engine.ask
+
+    def slowed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        """The real engine's events, each held back (as from a slow model): the answer is still streaming."""
+        for event in real_ask(*args, **kwargs):
+            time.sleep(0.4)
+            yield event
+
+    monkeypatch.setattr(extractive_engine, "ask", slowed)
+    app = make_app()
+    question = "How much will the harbour bridge cost?"
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.ready, 60, "the engine")
+            app.chat.prompt.value = question
+            await pilot.press("enter")
+            view = app.chat.transcript.exchanges[-1]
+            await wait_for(pilot, lambda: view.text.strip() != "", 30, "the first tokens")
+            assert "42 million" in view.markdown.source  # streamed into the transcript already
+            await pilot.press("f1")  # the chat answers keys while the answer is written
+            await pilot.press("escape")  # closes the help
+            await pilot.press("escape")  # stops the answer
+            await wait_for(pilot, lambda: app.questions.current is None, 30, "the answer to stop")
+            assert app.chat.prompt.value == question
+            assert view not in app.chat.transcript.exchanges
+            assert app.conversations.conversation.answers == []
+            await wait_for_notification(pilot, "question is back in the input")
 
     asyncio.run(scenario())

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from tui_helpers import TERMINAL, ask, wait_for
+from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
 from qa_assistant.tui.screens.conversations import ConversationsScreen
 
@@ -24,12 +24,12 @@ def test_conversation_is_saved_and_resumed_with_its_sources(make_app: Any) -> No
             return view.answer
 
     answer = asyncio.run(ask_one())
-    saved = json.loads(first.store.path_of(first.conversation.id).read_text(encoding="utf-8"))
+    store, first_id = first.conversations.store, first.conversations.conversation.id
+    saved = json.loads(store.path_of(first_id).read_text(encoding="utf-8"))
     assert saved["answers"] == [answer.to_json()]
     assert saved["title"] == "How fast did the glacier retreat?"
 
-    again = make_app(resume="latest")
-    again.store = first.store
+    again = make_app(resume="latest", store=store)
 
     async def resume() -> None:
         async with again.run_test(size=TERMINAL) as pilot:
@@ -38,18 +38,18 @@ def test_conversation_is_saved_and_resumed_with_its_sources(make_app: Any) -> No
             assert view.question == answer.question and view.answer.answer == answer.answer
             assert again.chat.selected is view
             assert again.chat.sources.highlighted_citation is not None
-            assert again.conversation.id == first.conversation.id
+            assert again.conversations.conversation.id == first_id
 
             await pilot.press("ctrl+n")
             await wait_for(pilot, lambda: not again.chat.transcript.exchanges, 5, "a new conversation")
-            assert again.conversation.id != first.conversation.id
+            assert again.conversations.conversation.id != first_id
 
             await pilot.press("ctrl+o")
             await wait_for(pilot, lambda: isinstance(again.screen, ConversationsScreen), 5, "the list")
-            assert [s.id for s in again.screen.summaries] == [first.conversation.id]
+            assert [s.id for s in again.screen.summaries] == [first_id]
             await pilot.press("enter")
             await wait_for(pilot, lambda: len(again.chat.transcript.exchanges) == 1, 5, "the chosen conversation")
-            assert again.conversation.id == first.conversation.id
+            assert again.conversations.conversation.id == first_id
 
     asyncio.run(resume())
 
@@ -60,10 +60,10 @@ def test_export_writes_markdown_with_the_answer_json_and_copies_it(make_app: Any
     async def scenario() -> None:
         async with app.run_test(size=TERMINAL, notifications=True) as pilot:
             await pilot.press("ctrl+s")
-            assert any("No answer to export" in n.message for n in app._notifications)
+            await wait_for_notification(pilot, "No answer to export")
             view = await ask(pilot, "Who won the chess final?")
             await pilot.press("ctrl+s")
-            files = list((app.store.folder / "exports").glob("*.md"))
+            files = list((app.conversations.store.folder / "exports").glob("*.md"))
             assert len(files) == 1
             text = files[0].read_text(encoding="utf-8")
             assert app.clipboard == text
@@ -90,7 +90,7 @@ def test_exported_answer_passes_the_check_command(make_app: Any, tmp_path: Any) 
             await pilot.press("ctrl+s")
 
     asyncio.run(scenario())
-    exported = next((app.store.folder / "exports").glob("*.md"))
+    exported = next((app.conversations.store.folder / "exports").glob("*.md"))
     settings = app.settings
     result = CliRunner().invoke(main, ["check", "--index", str(settings.index_dir), str(exported)])
     assert result.exit_code == 0, result.output

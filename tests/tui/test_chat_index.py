@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import ARTICLES, NEW_ARTICLE, TERMINAL, ask, make_settings, wait_for
+from tui_helpers import ARTICLES, NEW_ARTICLE, TERMINAL, ask, make_settings, wait_for, wait_for_notification
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +32,11 @@ def test_new_file_is_noticed_and_ctrl_r_makes_it_answerable(make_app: Any, priva
 
             await pilot.press("ctrl+r")  # runs in a worker: the chat stays usable meanwhile
             await ask(pilot, "How fast did the glacier retreat?")
+            updated = await wait_for_notification(pilot, "Index updated", 60)
+            assert "1 added" in updated
             await wait_for(pilot, lambda: f"{n + 1} articles" in bar.info_text, 60, "the updated count")
             assert "up to date" in bar.info_text
             assert not app.updating
-            assert any(n.title == "Index updated" and "1 added" in n.message for n in app._notifications)
             view = await ask(pilot, "How many visitors came to the Kessingham apple festival?")
             assert "12,000 visitors" in view.answer.answer
             cited = {c.article for c in view.answer.citations if c.n in view.answer.sentences[0].citations}
@@ -73,12 +74,12 @@ def test_starts_without_an_index_says_how_to_build_it_and_ctrl_r_builds_it(make_
     async def scenario() -> None:
         async with app.run_test(size=TERMINAL, notifications=True) as pilot:
             notice = app.chat.transcript.query_one("#notice")
-            await wait_for(pilot, lambda: app.index_missing, 30, "the missing index")
+            await wait_for(pilot, lambda: app.questions.index_missing, 30, "the missing index")
             text = str(notice.content)
             assert "No index yet" in text and "Ctrl+R" in text
             assert f"qa-assistant index update --index {index} --articles {articles}" in text
             assert "No index — Ctrl+R builds it" in app.chat.status_bar.info_text
-            assert any("Ctrl+R" in n.message for n in app._notifications)
+            assert "Ctrl+R" in await wait_for_notification(pilot, "No index yet")
             # a question asked now waits for the index
             app.chat.prompt.value = "Who won the chess final?"
             await pilot.press("enter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tui_helpers import TERMINAL, make_settings, wait_for
+from tui_helpers import TERMINAL, errors_shown, make_settings, wait_for, wait_for_notification
 
 from qa_assistant.tui.app import QAApp
 from qa_assistant.tui.keys import APP_KEYS, WIDGET_KEYS
@@ -28,6 +28,8 @@ def test_help_lists_every_key(tmp_path: Path) -> None:
             table = app.screen.query_one("#help-keys").content
             labels = list(table.columns[0].cells)
             assert labels == [k.label for k in (*APP_KEYS, *WIDGET_KEYS)]
+            about = str(app.screen.query_one("#help-about").content)
+            assert "attributed (the model cited nothing; the program attached the citation)" in about
             for key in APP_KEYS:
                 if key.action:
                     assert any(b.action == key.action for b in app.BINDINGS), key
@@ -63,8 +65,7 @@ def test_command_palette_runs_chat_actions(tmp_path: Path) -> None:
             await pilot.press(*"export")
             await pilot.pause(0.5)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any("No answer to export" in n.message for n in app._notifications),
-                           5, "the export action")
+            await wait_for_notification(pilot, "No answer to export", 5)
 
     asyncio.run(scenario())
 
@@ -74,12 +75,12 @@ def test_update_errors_are_notifications_not_tracebacks(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=TERMINAL, notifications=True) as pilot:
-            await wait_for(pilot, lambda: app.index_missing, 30, "the missing index")
+            await wait_for(pilot, lambda: app.questions.index_missing, 30, "the missing index")
             assert "does not exist" in str(app.chat.transcript.query_one("#notice").content)
             await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), 30, "the error")
-            error = next(n for n in app._notifications if n.severity == "error")
-            assert "no-such-folder" in error.message and "Traceback" not in error.message
+            await wait_for(pilot, lambda: bool(errors_shown(app)), 30, "the error")
+            error = errors_shown(app)[0]
+            assert "no-such-folder" in error and "Traceback" not in error
             assert app.return_code is None and app.is_running
 
     asyncio.run(scenario())

@@ -1,4 +1,5 @@
-"""The chat with the real packaged LLM: tokens stream in, Escape stops and gives the question back."""
+"""The chat with the real packaged LLM: a wrong sentence is kept and marked, tokens stream in,
+Escape stops and gives the question back."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tui_helpers import TERMINAL, ask, wait_for
+from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +41,42 @@ def slowed(stream_chat: Any, seconds: float) -> Any:
     return stream
 
 
+def scripted(*pieces: str) -> Any:
+    """The model's stream replaced by fixed text (fault injection: a model stating a wrong fact).
+
+    Everything else is real: the engine, its sources, the support checker, the chat.
+    """
+
+    def stream(*args: Any, **kwargs: Any) -> Iterator[str]:
+        yield from pieces
+
+    return stream
+
+
+def test_a_wrong_sentence_of_the_model_is_kept_marked_unsupported(make_app: Any, llm_engine: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(llm_engine.settings, engine=llm_engine)
+    wrong = "The bridge will be painted bright green by local artists."
+    monkeypatch.setattr(llm_engine._llm, "stream_chat",
+                        scripted("The bridge will cost 42 million", " dollars. ", wrong))
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            view = await ask(pilot, "How much will the harbour bridge cost?", timeout=120)
+            answer = view.answer
+            assert answer.mode == "llm" and wrong in answer.answer  # the model's answer, not a replacement
+            sentence = next(s for s in answer.sentences if "bright green" in s.text)
+            assert sentence.verdict == "unsupported"
+            assert f"{wrong} `✗ unsupported`" in view.markdown.source
+            lines = [str(getattr(o.prompt, "plain", o.prompt)) for o in app.chat.sources.option_list.options]
+            marked = [line for line in lines if line.split("\n")[0].endswith(f"✗ unsupported {sentence.support:.2f}")]
+            assert any(wrong in line for line in marked), lines
+            for n in sentence.alternatives:  # filled by the engine's verifier (issue 7)
+                assert f"(cite:{n})" in view.markdown.source.split(wrong, 1)[1]
+
+    asyncio.run(scenario())
+
+
 def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_engine: Any,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(llm_engine.settings, engine=llm_engine)
@@ -56,15 +93,15 @@ def test_escape_stops_generation_and_puts_the_question_back(make_app: Any, llm_e
             await pilot.press("enter")
             view = app.chat.transcript.exchanges[-1]
             await wait_for(pilot, lambda: view.text.strip() != "", 60, "the first tokens")
-            assert app.current is view
-            cancel = app.cancel_event
+            assert app.questions.current is view
+            cancel = app.questions.cancel_event
             await pilot.press("escape")
             assert cancel is not None and cancel.is_set()
-            await wait_for(pilot, lambda: app.current is None, 60, "the generation to stop")
+            await wait_for(pilot, lambda: app.questions.current is None, 60, "the generation to stop")
             assert app.chat.prompt.value == question
             assert view not in app.chat.transcript.exchanges
-            assert app.conversation.answers == []
-            assert any(n.title == "Stopped" for n in app._notifications)
+            assert app.conversations.conversation.answers == []
+            assert "question is back in the input" in await wait_for_notification(pilot, "Stopped")
 
             # the next question is answered in full, at the model's own speed, with checked sentences
             monkeypatch.setattr(llm, "stream_chat", real_stream)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+import qa_assistant
+
 pytestmark = pytest.mark.slow
 
 TMUX = shutil.which("tmux")
@@ -66,8 +68,10 @@ class Terminal:
 def test_chat_command_answers_with_a_citation_in_a_real_terminal(tui_settings: Any, tmp_path: Path) -> None:
     qa = Path(sys.executable).with_name("qa-assistant")
     program = [str(qa)] if qa.exists() else [sys.executable, "-c", "from qa_assistant.cli import main; main()"]
+    code = Path(qa_assistant.__file__).resolve().parent.parent  # the tested code, not another installed copy
     command = shlex.join([
         "env", "-u", "COLUMNS", "-u", "LINES", "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1", f"QA_ASSISTANT_HOME={tmp_path}",
+        f"PYTHONPATH={code}",
         *program, "chat", "--index", str(tui_settings.index_dir), "--articles", str(tui_settings.articles_dir),
         "--extractive", "--no-watch",
     ])

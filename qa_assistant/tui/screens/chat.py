@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
+from ..messages import CitationOpened, QuestionAsked
 from ..widgets.exchange import ExchangeView
 from ..widgets.prompt import PromptInput
 from ..widgets.sources import SourcesPanel
 from ..widgets.status_bar import IndexStatusBar
 from ..widgets.transcript import Transcript
 
-if TYPE_CHECKING:
-    from ...models import Citation
-    from ..app import QAApp
-
 
 class ChatScreen(Screen[None]):
-    """Widgets only: what to do with a question or a citation is the app's business."""
+    """Widgets only: a question or a chosen citation is posted (``QuestionAsked``,
+    ``CitationOpened``) for the app to act on."""
 
     def __init__(self) -> None:
         super().__init__(id="chat")
         self.selected: ExchangeView | None = None
-
-    @property
-    def qa_app(self) -> QAApp:
-        return cast("QAApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="?")
@@ -77,10 +69,13 @@ class ChatScreen(Screen[None]):
         if view is not self.selected:
             return
         number = self.transcript.exchanges.index(view) + 1 if view in self.transcript.exchanges else 0
-        if view.answer is not None:
-            mode = view.answer.mode
-            title = f"Answer {number} · {mode} · {len(view.answer.sentences)} sentence(s) checked"
-            self.sources.show(title, view.answer.sentences, view.answer.citations, final=True)
+        answer = view.answer
+        if answer is not None:
+            if answer.refused:
+                title = f"Answer {number} · {answer.mode} · the articles don't say"
+            else:
+                title = f"Answer {number} · {answer.mode} · {len(answer.sentences)} sentence(s) checked"
+            self.sources.show(title, answer.sentences, answer.citations, final=True, refused=answer.refused)
         else:
             self.sources.show(f"Answer {number} · in progress", view.checked, view.citations, final=False)
 
@@ -96,13 +91,13 @@ class ChatScreen(Screen[None]):
     # --- events ----------------------------------------------------------------------
 
     @on(Input.Submitted, "#prompt")
-    async def _submitted(self, event: Input.Submitted) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
         if not question:
             return
         self.prompt.remember(question)
         self.prompt.value = ""
-        await self.qa_app.submit_question(question)
+        self.post_message(QuestionAsked(question))
 
     @on(ExchangeView.Selected)
     def _exchange_selected(self, event: ExchangeView.Selected) -> None:
@@ -113,15 +108,8 @@ class ChatScreen(Screen[None]):
         self.select(event.exchange)
         citation = next((c for c in event.exchange.citations if c.n == event.number), None)
         if citation is not None:
-            self.qa_app.open_citation(citation)
+            self.post_message(CitationOpened(citation))
 
     @on(SourcesPanel.CitationChosen)
     def _citation_chosen(self, event: SourcesPanel.CitationChosen) -> None:
-        self.qa_app.open_citation(event.citation)
-
-    def open_highlighted_citation(self) -> Citation | None:
-        """The citation highlighted in the sources panel (used by tests and the palette)."""
-        citation = self.sources.highlighted_citation
-        if citation is not None:
-            self.qa_app.open_citation(citation)
-        return citation
+        self.post_message(CitationOpened(event.citation))

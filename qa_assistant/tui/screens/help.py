@@ -12,9 +12,13 @@ from textual.widgets import Static
 from ..keys import APP_KEYS, WIDGET_KEYS
 
 ABOUT = (
-    "Ask questions about the articles folder. Each answer sentence is checked against the sentences "
-    "it cites: supported, partial, unsupported, or attributed (reported speech). The sources panel "
-    "shows the verdicts; open a citation to read the article at that sentence."
+    "Ask questions about the articles folder. The program, not the model, checks each answer sentence "
+    "against the source sentences it cites: ✓ supported, ~ partial, ✗ unsupported, or → attributed "
+    "(the model cited nothing; the program attached the citation). A partial or unsupported sentence "
+    "stays in the answer, marked, with the closest source sentences offered beside it. When the "
+    "articles don't say, the answer says so and lists the closest sentences found (not as support). "
+    "The sources panel shows the verdicts; open a citation to read the article at that sentence. "
+    "In the article, sentences addressed to an AI model are dimmed and labelled: never used as sources."
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -10,64 +10,30 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from ..answer_text import link_markers, shown_length, transcript_markdown
+
 if TYPE_CHECKING:
     from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
     from ...models import Answer, AnswerSentence, Citation
-
-_MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-RENDER_INTERVAL = 0.05
-"""Seconds between re-renders of a streaming answer (tokens arrive faster)."""
-
-
-def link_markers(text: str, n_sources: int) -> str:
-    """Turn citation markers ``[2]`` / ``[1, 3]`` into Markdown links ``cite:N`` (clickable)."""
-
-    def one(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
-        parts = [f"[\\[{n}\\]](cite:{n})" if 1 <= n <= n_sources else f"\\[{n}\\]" for n in numbers]
-        return "".join(parts)
-
-    return _MARKERS.sub(one, text)
-
-
-def answer_with_markers(answer: Answer) -> str:
-    """The answer text with every sentence's citations shown as markers.
-
-    The program may attach citations the model did not write (attribution); those
-    markers are added after their sentence, so the transcript shows every source.
-    """
-    text = answer.answer
-    cursor = 0
-    for sentence in answer.sentences:
-        found = text.find(sentence.text, cursor)
-        if found < 0:
-            continue
-        end = found + len(sentence.text)
-        written = {int(n) for group in _MARKERS.findall(sentence.text) for n in re.split(r"\s*[,;]\s*", group)}
-        missing = "".join(f" [{n}]" for n in sentence.citations if n not in written)
-        text = text[:end] + missing + text[end:]
-        cursor = end + len(missing)
-    return text
 
 
 class ExchangeView(Vertical):
     """A question, its (streaming) answer and a one-line state."""
 
+    @dataclass
     class Selected(Message):
         """The user clicked this exchange: show its sources."""
 
-        def __init__(self, exchange: ExchangeView) -> None:
-            super().__init__()
-            self.exchange = exchange
+        exchange: ExchangeView
 
+    @dataclass
     class CitationClicked(Message):
         """A citation marker in the answer was clicked."""
 
-        def __init__(self, exchange: ExchangeView, number: int) -> None:
-            super().__init__()
-            self.exchange = exchange
-            self.number = number
+        exchange: ExchangeView
+        number: int
 
     def __init__(self, exchange_id: str, question: str) -> None:
         super().__init__(id=f"x-{exchange_id}", classes="exchange")
@@ -76,9 +42,10 @@ class ExchangeView(Vertical):
         self.answer: Answer | None = None
         self.citations: tuple[Citation, ...] = ()
         self.checked: list[AnswerSentence] = []
-        self.stopped = False
         self._text = ""
-        self._render_pending = False
+        self._shown = 0
+        """How much of ``_text`` went to the Markdown stream."""
+        self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
         from textual.widgets import Markdown  # imported with the first answer: keeps start-up fast
@@ -96,6 +63,10 @@ class ExchangeView(Vertical):
         """The answer text so far (or final)."""
         return self.answer.answer if self.answer is not None else self._text
 
+    @property
+    def markdown(self) -> Markdown:
+        return cast("Markdown", self.query_one(".answer"))
+
     def set_state(self, text: str) -> None:
         state = self.query_one(".state", Static)
         state.update(text)
@@ -104,37 +75,40 @@ class ExchangeView(Vertical):
     def set_citations(self, citations: tuple[Citation, ...]) -> None:
         self.citations = citations
 
-    def add_token(self, text: str) -> None:
+    async def add_token(self, text: str) -> None:
+        """Append streamed text; Textual's MarkdownStream batches the renders."""
         self._text += text
-        if not self._render_pending:
-            self._render_pending = True
-            self.set_timer(RENDER_INTERVAL, self._render_stream)
+        cut = shown_length(self._text, self._shown)
+        if cut <= self._shown:
+            return
+        chunk, self._shown = self._text[self._shown:cut], cut
+        if self._stream is None:
+            from textual.widgets import Markdown
+
+            self._stream = Markdown.get_stream(self.markdown)
+        await self._stream.write(link_markers(chunk, len(self.citations)))
+
+    async def close_stream(self) -> None:
+        """Stop streaming (the answer finished or was withdrawn)."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
 
     def add_checked(self, sentence: AnswerSentence) -> None:
         self.checked.append(sentence)
 
-    def finish(self, answer: Answer) -> None:
-        """The final answer: render it with clickable markers."""
+    async def finish(self, answer: Answer) -> None:
+        """The final answer: clickable markers, each sentence's verdict, the closest sources
+        beside unsupported sentences; a refusal says the articles don't say."""
+        await self.close_stream()
         self.answer = answer
         self.citations = answer.citations
         self._text = answer.answer
-        body = link_markers(answer_with_markers(answer).strip(), len(answer.citations)) or "_(no answer)_"
-        if answer.notice:
-            body += f"\n\n> {answer.notice}"
-        self.markdown.update(body)
+        await self.markdown.update(transcript_markdown(answer))
         self.set_state("")
-
-    def _render_stream(self) -> None:
-        self._render_pending = False
-        if self.answer is None:
-            self.markdown.update(link_markers(self._text, len(self.citations)))
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self))
-
-    @property
-    def markdown(self) -> Markdown:
-        return cast("Markdown", self.query_one(".answer"))
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()

@@ -1,11 +1,15 @@
 """The sources panel: each answer sentence with its verdict, and the sentences it cites.
 
-Cited sentences are options: Enter or a click opens the article at that sentence.
+Under a partial or unsupported sentence come the source sentences closest to what it
+claims (``AnswerSentence.alternatives``); a refused answer lists the closest sentences
+found as such, never as support.  Source sentences are options: Enter or a click
+opens the article at that sentence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,6 +19,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from ..answer_text import VERDICT_MARKS
 
 if TYPE_CHECKING:
     from ...models import AnswerSentence, Citation
@@ -28,14 +34,24 @@ VERDICT_STYLES = {
 EMPTY = "Select an answer to see its sources."
 
 
-def sentence_prompt(index: int, sentence: AnswerSentence) -> Text:
-    """``2. partial 0.61`` (coloured by verdict), then the answer sentence."""
+def sentence_prompt(index: int, sentence: AnswerSentence, refused: bool = False) -> Text:
+    """``2. ~ partial 0.61`` (coloured by verdict), then the answer sentence."""
     text = Text()
     text.append(f"{index}. ", style="bold")
-    text.append(f"{sentence.verdict} {sentence.support:.2f}", style=VERDICT_STYLES.get(sentence.verdict, "bold"))
+    if refused:
+        text.append("the articles don't say", style="bold magenta")
+    else:
+        mark = VERDICT_MARKS.get(sentence.verdict, "?")
+        text.append(f"{mark} {sentence.verdict} {sentence.support:.2f}",
+                    style=VERDICT_STYLES.get(sentence.verdict, "bold"))
     text.append("\n")
     text.append(sentence.text)
     return text
+
+
+def heading(label: str) -> Option:
+    """A line between options that names what follows (not selectable)."""
+    return Option(Text(label, style="bold dim"), disabled=True)
 
 
 def citation_prompt(citation: Citation) -> Text:
@@ -55,10 +71,11 @@ def citation_prompt(citation: Citation) -> Text:
 class SourcesPanel(Vertical):
     """Verdicts and citations of the selected answer."""
 
+    @dataclass
     class CitationChosen(Message):
-        def __init__(self, citation: Citation) -> None:
-            super().__init__()
-            self.citation = citation
+        """A source sentence was chosen (Enter or click)."""
+
+        citation: Citation
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -73,28 +90,37 @@ class SourcesPanel(Vertical):
         return self.query_one("#sources-list", OptionList)
 
     def show(self, title: str, sentences: Sequence[AnswerSentence], citations: Sequence[Citation],
-             *, final: bool) -> None:
-        """Show one answer: sentences (checked so far, or all) and the sources given to the model."""
+             *, final: bool, refused: bool = False) -> None:
+        """Show one answer: sentences (checked so far, or all) and the sources given to the model.
+
+        ``refused``: the program decided the articles don't say; ``citations`` are then the
+        closest sentences found, listed as such."""
         self.query_one("#sources-title", Static).update(title)
         by_number = {c.n: c for c in citations}
         options: list[Option] = []
         self._citations = {}
-        cited: set[int] = set()
+        listed: set[int] = set()
         for i, sentence in enumerate(sentences, 1):
-            options.append(Option(sentence_prompt(i, sentence), id=f"s{i}", disabled=True))
+            options.append(Option(sentence_prompt(i, sentence, refused), id=f"s{i}", disabled=True))
             for n in sentence.citations:
-                citation = by_number.get(n)
-                if citation is None:
-                    continue
-                cited.add(n)
-                self._add(options, f"c{n}-s{i}", citation)
+                if n in by_number and not refused:
+                    listed.add(n)
+                    self._add(options, f"c{n}-s{i}", by_number[n])
             for n in sentence.invalid_citations:
-                options.append(Option(Text(f"  [{n}] names no source", style="red"),
-                                      disabled=True))
-        others = [c for c in citations if c.n not in cited]
+                options.append(Option(Text(f"  [{n}] names no source", style="red"), disabled=True))
+            offered = [n for n in sentence.alternatives if n in by_number]
+            if offered and sentence.verdict in ("partial", "unsupported") and not refused:
+                options.append(heading("  Closest source sentences (offered instead):"))
+                for n in offered:
+                    listed.add(n)
+                    self._add(options, f"a{n}-s{i}", by_number[n])
+        others = [c for c in citations if c.n not in listed]
         if others:
-            label = "Other sources given to the model" if final or sentences else "Sources given to the model"
-            options.append(Option(Text(label, style="bold dim"), id="others", disabled=True))
+            if refused:
+                label = "Closest sentences found (they do not answer the question)"
+            else:
+                label = "Other sources given to the model" if final or sentences else "Sources given to the model"
+            options.append(heading(label))
             for citation in others:
                 self._add(options, f"c{citation.n}-o", citation)
         option_list = self.option_list

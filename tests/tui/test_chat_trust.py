@@ -1,0 +1,126 @@
+"""Answers a reader can trust, in the chat: verdicts shown, unsupported sentences kept and marked
+with the closest sources offered, refusals, and sentences of an article that address a model."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from tui_helpers import PLANTED_INSTRUCTION, TERMINAL, ask, settle, wait_for
+
+from qa_assistant.index import open_index
+from qa_assistant.ingest.instructions import addresses_model
+from qa_assistant.tui.screens.article import INSTRUCTION_LABEL, INSTRUCTION_STYLE, ArticleScreen
+
+pytestmark = pytest.mark.slow
+
+
+def link(n: int) -> str:
+    return f"[\\[{n}\\]](cite:{n})"
+
+
+def prompts(app: Any) -> list[str]:
+    """The sources panel's lines as shown, in order."""
+    return [str(getattr(o.prompt, "plain", o.prompt)) for o in app.chat.sources.option_list.options]
+
+
+async def open_option(pilot: Any, option_id: str) -> ArticleScreen:
+    """Highlight an option of the sources panel, press Enter, and return the article view."""
+    app = pilot.app
+    option_list = app.chat.sources.option_list
+    option_list.focus()
+    option_list.highlighted = option_list.get_option_index(option_id)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ArticleScreen), 5, "the article")
+    return app.screen
+
+
+def test_an_unsupported_sentence_stays_marked_with_the_closest_source_offered(resumed_app: Any) -> None:
+    app = resumed_app
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+up", "ctrl+up")
+            view = app.chat.transcript.exchanges[0]
+            assert app.chat.selected is view
+            answer = view.answer
+            unsupported = answer.sentences[2]
+            assert unsupported.verdict == "unsupported" and unsupported.alternatives == (2,)
+            # the transcript keeps the sentence, marks it, and offers the closest source beside it
+            shown = view.markdown.source
+            assert f"Construction will begin next year {link(1)}. `✗ unsupported`" in shown
+            assert f"Sentence 3 is not supported by the sources it cites. Closest source sentences: {link(2)}" in shown
+            assert f"commuting times by twenty minutes. {link(3)} →" in shown  # attached by the program
+            # the sources panel: every verdict, the alternative listed as such under its sentence
+            lines = prompts(app)
+            verdicts = [line.split("\n")[0] for line in lines if line[:1].isdigit()]
+            assert verdicts == ["1. ✓ supported 0.91", "2. ~ partial 0.64", "3. ✗ unsupported 0.21",
+                                "4. → attributed 0.88"]
+            offered = lines.index("  Closest source sentences (offered instead):")
+            assert lines.index(verdicts[2] + "\n" + unsupported.text) < offered < lines.index(verdicts[3] + "\n"
+                                                                                               + answer.sentences[3].text)
+            alternative = next(c for c in answer.citations if c.n == 2)
+            assert alternative.text in lines[offered + 1]
+            # and it opens like any source
+            screen = await open_option(pilot, "a2-s3")
+            assert screen.highlighted_text == alternative.text
+
+    asyncio.run(scenario())
+
+
+def test_a_refused_answer_says_the_articles_dont_say_and_lists_the_closest_sentences_as_such(
+        resumed_app: Any) -> None:
+    app = resumed_app
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            await settle(pilot)
+            view = app.chat.transcript.exchanges[-1]
+            assert app.chat.selected is view and view.answer.refused
+            shown = view.markdown.source
+            assert shown.startswith("**✗ The articles don't say.**")
+            assert "unsupported" not in shown
+            assert shown.endswith(f"Closest sentences found (they do not answer the question): {link(1)} {link(2)}")
+            assert "the articles don't say" in str(app.chat.query_one("#sources-title").content)
+            lines = prompts(app)
+            assert lines[0].startswith("1. the articles don't say\n")
+            heading = lines.index("Closest sentences found (they do not answer the question)")
+            assert heading == 1  # nothing is listed as support before it
+            assert all(c.text in line for c, line in zip(view.answer.citations, lines[heading + 1:], strict=True))
+            screen = await open_option(pilot, "c1-o")
+            assert screen.highlighted_text == view.answer.citations[0].text
+
+    asyncio.run(scenario())
+
+
+def test_the_article_view_marks_the_sentences_that_address_a_model(make_app: Any,
+                                                                    instruction_settings: Any) -> None:
+    """On the real extractive engine over an index whose article carries a planted instruction."""
+    name, _ = PLANTED_INSTRUCTION
+    app = make_app(instruction_settings)
+    with open_index(instruction_settings.index_dir) as reader:
+        article = reader.article_by_path(name)
+        planted = [s.text for s in reader.sentences(article.id) if addresses_model(s.text)]
+    assert len(planted) >= 2
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            view = await ask(pilot, "How much will a harbour ferry trip cost from May?", timeout=90)
+            fare = next(c for c in view.answer.citations if c.article == name and "4 crowns" in c.text)
+            option = next(o.id for o in app.chat.sources.option_list.options
+                          if app.chat.sources.citation_at(o.id) == fare)
+            screen = await open_option(pilot, option)
+            assert screen.highlighted_text == fare.text
+            assert f"{len(planted)} sentences of this article address an AI model" in str(
+                screen.query_one("#article-note").content)
+            marked = screen.query(".-instruction")
+            assert len(marked) == 1  # one run of neighbouring sentences, one label
+            body = marked.first().content
+            assert body.plain.count(INSTRUCTION_LABEL) == 1
+            dimmed = " ".join(body.plain[s.start:s.end] for s in body.spans if str(s.style) == INSTRUCTION_STYLE)
+            assert all(text in dimmed for text in planted)
+            assert "4 crowns" not in dimmed and "monthly pass" not in dimmed
+
+    asyncio.run(scenario())
