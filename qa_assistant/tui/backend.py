@@ -14,7 +14,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IndexMissingError, QAError
@@ -46,7 +45,6 @@ ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistan
 threads can fail with "partially initialized module".  The last two are what the chat
 itself uses (markers in answers, instructions in the article view): imported here,
 they cost the UI thread nothing later."""
-WATCH_POLL_MS = 300
 """How often the folder watcher looks at its stop event (bounds the wait on exit)."""
 
 
@@ -248,7 +246,7 @@ class Backend:
         self.preimport()
         from ..index.watch import article_changes
 
-        for paths in article_changes(folder, stop, self.settings.watch_debounce_ms):
+        for _paths in article_changes(folder, stop, self.settings.watch_debounce_ms):
             if stop.is_set():
                 return
             self.post(ArticlesChanged())
