@@ -73,8 +73,14 @@ def list_article_files(root: Path) -> tuple[list[ArticleFile], list[IngestFailur
     Raises IngestError if ``root`` is not a folder.
     """
     root = Path(root).absolute()
+    if not _is_utf8(str(root)):
+        raise IngestError(f"articles folder {shown_path(str(root))} has a name that is not valid UTF-8; "
+                          "rename it (for example with `mv`)")
     if not root.is_dir():
-        what = "does not exist" if not root.exists() else "is not a folder"
+        if root.is_symlink() and not root.exists():
+            what = "is a broken link or one that loops back on itself"
+        else:
+            what = "does not exist" if not root.exists() else "is not a folder"
         raise IngestError(f"articles folder {root} {what}; pass --articles or set 'articles_dir'")
     real_root = root.resolve()
     files: list[ArticleFile] = []

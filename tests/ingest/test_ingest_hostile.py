@@ -55,6 +55,16 @@ def test_a_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> None:
         assert "rename" in failure.error
 
 
+def test_an_articles_folder_with_a_bad_name_or_a_looping_link_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / os.fsdecode(b"caf\xe9")
+    write(bad / "ok.txt")
+    with pytest.raises(IngestError, match=r"^articles folder .*caf\\xe9 has a name that is not valid UTF-8"):
+        list_article_files(bad)
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(IngestError, match=r"loop is a broken link or one that loops back on itself; pass --articles"):
+        list_article_files(tmp_path / "loop")
+
+
 def test_a_fifo_named_like_an_article_is_reported_and_never_blocks(tmp_path: Path) -> None:
     write(tmp_path / "ok.txt")
     os.mkfifo(tmp_path / "pipe.txt")
