@@ -62,7 +62,8 @@ def load_document(file: ArticleFile, settings: Settings) -> Document:
     too_big = check_size(file, settings)
     if too_big is not None:
         raise IngestError(too_big.error)
-    return parse_document(file.relpath, read_article_bytes(file), file.mtime, settings)
+    data = read_article_bytes(file, settings.max_file_bytes)
+    return parse_document(file.relpath, data, file.mtime, settings)
 
 
 def first_line_title(text: str) -> str:
