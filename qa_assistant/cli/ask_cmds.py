@@ -60,6 +60,8 @@ def _final(events: Iterator[Any], stream: bool) -> tuple[Any, str]:
 
 def print_answer(answer: Any, streamed: str) -> None:
     """What follows the streamed tokens: the final answer if it changed, sources, verdicts."""
+    from ..ingest import shown_path
+
     click.echo()
     if " ".join(answer.answer.split()) not in " ".join(streamed.split()):
         click.echo(f"\nAnswer: {answer.answer}")
@@ -71,7 +73,7 @@ def print_answer(answer: Any, streamed: str) -> None:
         click.echo("\nSources:")
         for n in cited:
             c = by_n[n]
-            click.echo(f"  [{n}] {c.title} — \"{c.text}\" ({c.article}:{c.start}-{c.end})")
+            click.echo(f"  [{n}] {c.title} — \"{c.text}\" ({shown_path(c.article)}:{c.start}-{c.end})")
     if answer.sentences:
         click.echo("\nChecked:")
         for s in answer.sentences:

@@ -20,6 +20,8 @@ def _short(text: str, width: int = 90) -> str:
 
 def format_report(report: Any) -> str:
     """The report for people: per answer, each citation's status and each sentence's verdict today."""
+    from ..ingest import shown_path
+
     c = report.counts
     lines = [f"{report.file}: {c['answers']} answer(s), {c['citations']} citation(s): {c['ok']} ok, "
              f"{c['moved']} moved, {c['gone']} gone; {c['verdicts_changed']} verdict(s) changed "
@@ -28,7 +30,7 @@ def format_report(report: Any) -> str:
         lines.append("")
         lines.append(f"line {answer.line}: {_short(answer.question) or '(no question)'}")
         for cit in answer.citations:
-            where = f"{cit.article} {cit.start}-{cit.end}"
+            where = f"{shown_path(cit.article)} {cit.start}-{cit.end}"
             if cit.status == "moved":
                 where += f" -> {cit.new_start}-{cit.new_end}"
             reason = f" ({cit.reason})" if cit.reason else ""

@@ -24,7 +24,6 @@ _MARKUP_ONLY = re.compile(
 # Marks that open a Markdown block and belong outside its sentences.
 _MD_LEAD = re.compile(r"(?:\s{0,3}(?:#{1,6}(?=\s)|>|[-*+](?=\s)|\d{1,3}[.)](?=\s)))+\s*")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}\s")
-_MD_HEADING_CLOSE = re.compile(r"\s+#+\s*$")
 _MD_UNWRAPPABLE = re.compile(r"#{1,6}\s|!\[|\|")
 # Lines that open a new Markdown block even inside a paragraph (only "1." can start a list there).
 _MD_BLOCK_START = re.compile(r"\s{0,3}(?:#{1,6}\s|>|[-*+]\s|1[.)]\s|\||!\[|<)")
@@ -156,8 +155,22 @@ def _skip_markdown_lead(text: str, start: int, end: int) -> int:
 
 
 def _drop_heading_close(text: str, start: int, end: int) -> int:
-    match = _MD_HEADING_CLOSE.search(text, start, end)
-    return match.start() if match else end
+    """End of a heading without its closing ``#`` marks (whitespace, hashes, whitespace at its end).
+
+    Scanned back from the end: a regular expression search for this costs quadratic
+    time on a heading of many spaces.
+    """
+    stop = end
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    hashes = stop
+    while hashes > start and text[hashes - 1] == "#":
+        hashes -= 1
+    if hashes == stop or hashes == start or not text[hashes - 1].isspace():
+        return end
+    while hashes > start and text[hashes - 1].isspace():
+        hashes -= 1
+    return hashes
 
 
 def strip_span(text: str, start: int, end: int) -> Span | None:

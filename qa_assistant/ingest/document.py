@@ -17,6 +17,8 @@ from .sentences import MAX_WORD_CHARS, NOT_A_WORD, split_sentences
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 TITLE_MAX_CHARS = 200
+TITLE_SOURCE_CHARS = 1000
+"""Only this much of a heading is read for the title (its markup patterns are slow on huge lines)."""
 
 _MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -60,7 +62,8 @@ def load_document(file: ArticleFile, settings: Settings) -> Document:
     too_big = check_size(file, settings)
     if too_big is not None:
         raise IngestError(too_big.error)
-    return parse_document(file.relpath, read_article_bytes(file), file.mtime, settings)
+    data = read_article_bytes(file, settings.max_file_bytes)
+    return parse_document(file.relpath, data, file.mtime, settings)
 
 
 def first_line_title(text: str) -> str:
@@ -82,7 +85,7 @@ def markdown_title(text: str) -> str:
     for line in text.split("\n")[:200]:
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
-        match = None if fenced else _MD_HEADING.match(line)
+        match = None if fenced else _MD_HEADING.match(line[:TITLE_SOURCE_CHARS])
         if match and match.group(2).strip():
             headings.append((len(match.group(1)), match.group(2)))
     if headings:
@@ -96,8 +99,8 @@ def markdown_title(text: str) -> str:
 
 
 def _plain(markdown: str) -> str:
-    """Heading text without links, emphasis or code marks."""
-    text = _MD_LINK.sub(r"\1", markdown)
+    """Heading text without links, emphasis or code marks (of its first TITLE_SOURCE_CHARS characters)."""
+    text = _MD_LINK.sub(r"\1", markdown[:TITLE_SOURCE_CHARS])
     for _ in range(3):
         text = _MD_EMPHASIS.sub(r"\2", text)
     return " ".join(text.split())

@@ -73,8 +73,14 @@ def list_article_files(root: Path) -> tuple[list[ArticleFile], list[IngestFailur
     Raises IngestError if ``root`` is not a folder.
     """
     root = Path(root).absolute()
+    if not _is_utf8(str(root)):
+        raise IngestError(f"articles folder {shown_path(str(root))} has a name that is not valid UTF-8; "
+                          "rename it (for example with `mv`)")
     if not root.is_dir():
-        what = "does not exist" if not root.exists() else "is not a folder"
+        if root.is_symlink() and not root.exists():
+            what = "is a broken link or one that loops back on itself"
+        else:
+            what = "does not exist" if not root.exists() else "is not a folder"
         raise IngestError(f"articles folder {root} {what}; pass --articles or set 'articles_dir'")
     real_root = root.resolve()
     files: list[ArticleFile] = []
@@ -187,38 +193,44 @@ def check_size(file: ArticleFile, settings: Settings) -> IngestFailure | None:
     """A failure if the file is larger than ``settings.max_file_bytes`` (decided from its size, unread)."""
     if file.size <= settings.max_file_bytes:
         return None
-    return IngestFailure(
-        file.relpath,
-        f"{shown_path(file.relpath)} is {_megabytes(file.size)}, larger than max_file_bytes "
-        f"({_megabytes(settings.max_file_bytes)}); split it or raise the setting",
-    )
+    return IngestFailure(file.relpath, _too_big(file.relpath, file.size, settings.max_file_bytes))
+
+
+def _too_big(relpath: str, size: int, limit: int) -> str:
+    return (f"{shown_path(relpath)} is {_megabytes(size)}, larger than max_file_bytes "
+            f"({_megabytes(limit)}); split it or raise the setting")
 
 
 def _megabytes(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
-def read_article_bytes(file: ArticleFile) -> bytes:
+def read_article_bytes(file: ArticleFile, max_bytes: int | None = None) -> bytes:
     """The file's raw bytes; IngestError (one line, names the relpath) if it cannot be read.
 
     Opened without blocking and checked to be a regular file, so a named pipe put in
-    its place after listing is refused instead of waiting for a writer forever.
+    its place after listing is refused instead of waiting for a writer forever.  With
+    ``max_bytes``, a file that has grown past it since it was listed is refused too,
+    and never more than that is read.
     """
     try:
         fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise IngestError(_os_problem(file.relpath, exc)) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise IngestError(f"{shown_path(file.relpath)} is {_kind(mode)}, not a regular file; "
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IngestError(f"{shown_path(file.relpath)} is {_kind(st.st_mode)}, not a regular file; "
                               "remove it from the articles folder")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
         raise IngestError(_os_problem(file.relpath, exc)) from None
     finally:
         os.close(fd)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise IngestError(_too_big(file.relpath, max(st.st_size, len(data)), max_bytes))
+    return data
 
 
 def content_hash(data: bytes) -> str:

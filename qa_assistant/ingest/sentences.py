@@ -86,10 +86,12 @@ def _sentence_starts(text: str, block: Span, tokenizer: Tokenizer) -> list[int]:
 
     # A block holds no paragraph break: its line breaks (a joined hard-wrapped paragraph) are
     # spaces, or syntok takes "St.\nAnne's" for a sentence end.  Same length, same offsets.
-    tokens = tokenizer.tokenize(text[block.start:block.end].replace("\n", " "), block.start)
+    # Offsets are added here: syntok's own base offset pads the text with that many spaces,
+    # which makes an article of many blocks quadratic.
+    tokens = tokenizer.tokenize(text[block.start:block.end].replace("\n", " "))
     starts = [block.start]
     for sentence in segment(tokens):
-        first = sentence[0].offset
+        first = block.start + sentence[0].offset
         if first > starts[-1]:
             starts.append(first)
     return starts
@@ -100,7 +102,8 @@ def _merge_titles(text: str, spans: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for span in spans:
         if merged and text[span.start].isupper():
-            match = _LAST_WORD.search(text, merged[-1].start, merged[-1].end)
+            # A title and the character before it fit in the last 8 characters: never scan the whole piece.
+            match = _LAST_WORD.search(text, max(merged[-1].start, merged[-1].end - 8), merged[-1].end)
             if match and match.group(1) in _TITLES:
                 merged[-1] = Span(merged[-1].start, span.end)
                 continue

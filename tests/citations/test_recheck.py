@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa_assistant.citations.recheck import SavedAnswerError, load_saved_answers, locate, recheck
+from qa_assistant.citations.recheck import locate, recheck
+from qa_assistant.citations.saved import SavedAnswerError, load_saved_answers
 from qa_assistant.cli import main
 from qa_assistant.config import Settings
 from qa_assistant.ingest import parse_document

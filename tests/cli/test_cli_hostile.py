@@ -26,6 +26,7 @@ def hostile_folder(root: Path) -> Path:
     (root / os.fsdecode(b"bad\xff\xfe.txt")).write_text(ARTICLE, encoding="utf-8")
     os.mkfifo(root / "pipe.txt")
     (root / "two\nlines.txt").write_bytes(b"")
+    (root / "good\nname.txt").write_text(ARTICLE, encoding="utf-8")  # a valid name, indexed
     with (root / "huge.txt").open("wb") as handle:
         handle.truncate(100_000_000)  # sparse: 100 MB long
     return root
@@ -39,7 +40,7 @@ def test_update_twice_status_and_check_survive_a_hostile_folder(runner_with_embe
 
     first = runner.invoke(main, ["index", "update", *flags])
     assert first.exit_code == 0, first.output
-    assert "Traceback" not in first.output and "1 added" in first.stdout
+    assert "Traceback" not in first.output and "2 added" in first.stdout
     report = first.stdout.splitlines()
     failed = report[report.index("Not indexed (a file indexed before keeps its previous version):") + 1:]
     assert [line.split(":", 1)[0].strip() for line in failed] == [
@@ -49,11 +50,11 @@ def test_update_twice_status_and_check_survive_a_hostile_folder(runner_with_embe
 
     again = runner.invoke(main, ["index", "update", *flags, "--json"])
     assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout)["unchanged"] == 1
+    assert json.loads(again.stdout)["unchanged"] == 2
 
     status = runner.invoke(main, ["index", "status", "--index", str(tmp_path / "index")])
     assert status.exit_code == 0, status.output
-    assert "Articles:  1 from" in status.stdout
+    assert "Articles:  2 from" in status.stdout
 
     start = ARTICLE.index(CITED)
     saved = {"question": "How did the council vote?", "answer": "It voted 9-4 [1]. [2] [3]",
@@ -61,15 +62,18 @@ def test_update_twice_status_and_check_survive_a_hostile_folder(runner_with_embe
                             "support": 0.9}],
              "citations": [{"n": 1, "article": "ok.txt", "start": start, "end": start + len(CITED), "text": CITED},
                            {"n": 2, "article": "a.txt", "start": 0, "end": 4, "text": "Tram"},
-                           {"n": 3, "article": "huge.txt", "start": 0, "end": 4, "text": "Tram"}]}
+                           {"n": 3, "article": "huge.txt", "start": 0, "end": 4, "text": "Tram"},
+                           {"n": 4, "article": "good\nname.txt", "start": 0, "end": 4, "text": "Tram"}]}
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps(saved), encoding="utf-8")
     checked = runner.invoke(main, ["check", str(answer), "--articles", str(articles), "--json"])
     assert checked.exit_code == 1, checked.output  # two citations are gone
     citations = json.loads(checked.stdout)["answers"][0]["citations"]
-    assert [c["status"] for c in citations] == ["ok", "gone", "gone"]
+    assert [c["status"] for c in citations] == ["ok", "gone", "gone", "ok"]
     assert "loops back on itself" in citations[1]["reason"]
     assert "max_file_bytes" in citations[2]["reason"]
+    shown = runner.invoke(main, ["check", str(answer), "--articles", str(articles)])
+    assert "  [4] ok    good\\nname.txt 0-4\n" in shown.stdout  # the name escaped, the report on one line
 
     saved["citations"][1]["article"] = "ok\x00.txt"
     answer.write_text(json.dumps(saved), encoding="utf-8")

@@ -15,6 +15,7 @@ from qa_assistant.errors import IngestError
 from qa_assistant.ingest import (
     ArticleFile,
     list_article_files,
+    load_document,
     parse_document,
     read_article_bytes,
     shown_path,
@@ -53,6 +54,16 @@ def test_a_name_that_is_not_utf8_is_reported_escaped(tmp_path: Path) -> None:
         failure.path.encode("utf-8")  # safe to store, print and put in JSON
         assert failure.error.startswith(failure.path) and "not valid UTF-8" in failure.error
         assert "rename" in failure.error
+
+
+def test_an_articles_folder_with_a_bad_name_or_a_looping_link_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / os.fsdecode(b"caf\xe9")
+    write(bad / "ok.txt")
+    with pytest.raises(IngestError, match=r"^articles folder .*caf\\xe9 has a name that is not valid UTF-8"):
+        list_article_files(bad)
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(IngestError, match=r"loop is a broken link or one that loops back on itself; pass --articles"):
+        list_article_files(tmp_path / "loop")
 
 
 def test_a_fifo_named_like_an_article_is_reported_and_never_blocks(tmp_path: Path) -> None:
@@ -131,3 +142,13 @@ def test_a_very_deeply_nested_page_is_reported_as_too_deep(settings: Settings) -
     shallow = "<html><body>" + "<div>" * 50 + "<p>The council voted 9-4 on Tuesday to build the tram.</p>" \
               + "</div>" * 50 + "</body></html>"
     assert "voted 9-4" in parse_document("ok.html", shallow.encode(), 0.0, settings).text
+
+
+def test_a_file_that_grew_past_the_limit_after_listing_is_refused(tmp_path: Path, settings: Settings) -> None:
+    path = write(tmp_path / "growing.txt")
+    file = ArticleFile(path=path, relpath="growing.txt", size=path.stat().st_size, mtime=0.0)
+    with path.open("ab") as handle:
+        handle.truncate(50_000_000)  # grown to 50 MB since it was listed (sparse)
+    with pytest.raises(IngestError, match=r"^growing\.txt is 50\.0 MB, larger than max_file_bytes"):
+        load_document(file, settings)
+    assert len(read_article_bytes(file)) == 50_000_000  # without a limit it is read whole
