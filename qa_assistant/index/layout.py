@@ -156,6 +156,18 @@ def remove_stale(index_dir: Path, keep: int | None) -> None:
         stray.unlink(missing_ok=True)
 
 
+NEARLY_FULL = 1_000_000
+"""Free bytes below which an I/O error while writing is taken for a full disk."""
+
+
+def disk_nearly_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder if folder.exists() else folder.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < NEARLY_FULL
+
+
 def disk_usage(folder: Path) -> int:
     """Bytes of every file under ``folder``."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

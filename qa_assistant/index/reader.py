@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import EmbedderMismatchError, IndexCorruptError
 from ..models import Article, IndexMeta, Passage, Sentence
 from . import codec, vectors
-from .layout import Live, corrupt, read_current, rebuild_hint, require_current
+from .layout import Live, corrupt, disk_nearly_full, read_current, rebuild_hint, require_current
 from .postings import Bm25, LexicalScores, Postings, file_crc
 from .schema import FORMAT_VERSION, connect_reader, foreign_objects, read_meta
 
@@ -115,20 +115,29 @@ class IndexReader:
         self.live = live
         self._lock = threading.Lock()
         try:
-            self._conn = connect_reader(live.store)
-            self._conn.execute("BEGIN")
-            meta = check_store(index_dir, self._conn)
-        except sqlite3.DatabaseError as exc:
-            raise corrupt(index_dir, f"store: {exc}") from None
-        except BaseException:
-            self._close_quietly()
-            raise
+            meta = self._connect(live, immutable=False)
+        except IndexCorruptError:
+            if not disk_nearly_full(index_dir):
+                raise
+            meta = self._connect(live, immutable=True)
         try:
             self._load(meta, previous)
         except (sqlite3.DatabaseError, OSError, ValueError, RuntimeError, MemoryError) as exc:
             self._close_quietly()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise corrupt(index_dir, f"{first}") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _connect(self, live: Live, immutable: bool) -> dict[str, str]:
+        try:
+            self._conn = connect_reader(live.store, immutable=immutable)
+            self._conn.execute("BEGIN")
+            return check_store(self.index_dir, self._conn)
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise corrupt(self.index_dir, f"store: {exc}") from None
         except BaseException:
             self._close_quietly()
             raise
@@ -170,7 +179,8 @@ class IndexReader:
 
     def _close_quietly(self) -> None:
         try:
-            self._conn.close()
+            if hasattr(self, "_conn"):
+                self._conn.close()
         except Exception:  # noqa: BLE001  (closing a half-opened connection)
             pass
 

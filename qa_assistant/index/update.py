@@ -77,8 +77,8 @@ def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuil
             job = _Update(settings, embedder, rebuild, progress, checkpoint or (lambda name: None))
             job.loaded = loaded
             return job.run(started)
-    except (OSError, sqlite3.OperationalError) as exc:
-        if _disk_full(exc):
+    except (OSError, sqlite3.DatabaseError, IndexCorruptError) as exc:
+        if _disk_full(exc, index_dir):
             raise DiskFullError(f"no space left on the disk of index {index_dir}; free at least "
                                 f"{_needed(settings)} there and retry (the index is unchanged)") from None
         raise
@@ -87,10 +87,13 @@ def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuil
             shutil.rmtree(index_dir, ignore_errors=True)
 
 
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "full" in str(exc)
+def _disk_full(exc: BaseException, index_dir: Path) -> bool:
+    """ENOSPC, SQLite's "database or disk is full", or an I/O error on a disk with (almost) no room."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, sqlite3.DatabaseError) and "full" in str(exc):
+        return True
+    return ("I/O error" in str(exc) or isinstance(exc, OSError)) and layout.disk_nearly_full(index_dir)
 
 
 def _needed(settings: Settings) -> str:
