@@ -70,7 +70,8 @@ def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuil
     started = time.perf_counter()
     index_dir = settings.index_dir
     layout.check_index_path(index_dir)
-    list_article_files(settings.articles_dir)  # a missing folder is said before anything is created
+    if not Path(settings.articles_dir).is_dir():
+        list_article_files(settings.articles_dir)  # raises: a missing folder is said before anything is created
     created = not index_dir.exists()
     try:
         with WriterLock(index_dir):
