@@ -49,6 +49,7 @@ CREATE TABLE passages (
     vector BLOB,
     UNIQUE (article_id, position)
 );
+CREATE INDEX passages_with_vector ON passages(id) WHERE vector IS NOT NULL;
 CREATE TABLE delta_terms (passage_id INTEGER PRIMARY KEY, terms BLOB NOT NULL);
 CREATE TABLE tombstones (passage_id INTEGER PRIMARY KEY);
 CREATE TABLE failures (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, error TEXT NOT NULL);
