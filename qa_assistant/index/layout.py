@@ -157,22 +157,5 @@ def remove_stale(index_dir: Path, keep: int | None) -> None:
             stray.unlink(missing_ok=True)
 
 
-NEARLY_FULL = 1_000_000
-"""Free bytes below which an I/O error while writing is taken for a full disk."""
-
-
-def disk_nearly_full(folder: Path) -> bool:
-    try:
-        st = os.statvfs(folder if folder.exists() else folder.parent)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < NEARLY_FULL
-
-
-def disk_usage(folder: Path) -> int:
-    """Bytes of every file under ``folder``."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
 def _entries(index_dir: Path) -> list[Path]:
     return list(index_dir.iterdir()) if index_dir.is_dir() else []

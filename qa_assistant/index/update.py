@@ -19,7 +19,6 @@ indexed version (a half-written save never loses an article), is reported in
 from __future__ import annotations
 
 import datetime as _dt
-import errno
 import shutil
 import sqlite3
 import time
@@ -28,16 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..errors import DiskFullError, EmbedderMismatchError, IndexCorruptError, QAError
+from ..errors import DiskFullError, EmbedderMismatchError, IndexCorruptError
 from ..fsutil import fsync_path
 from ..ingest import ArticleFile, list_article_files
 from ..models import Move, UpdateProgress, UpdateReport
-from . import compact, layout
+from . import compact, layout, space
 from .apply import Applied, parse_embed_store
+from .checks import base_files_ok, check_embedder, check_store
 from .lock import WriterLock
 from .plan import Plan, make_plan
 from .postings import PostingsBuilder
-from .reader import base_files_ok, check_embedder, check_store
 from .schema import FORMAT_VERSION, compact_file, connect_reader, connect_writer, create_schema, write_meta
 from .store import StoreWriter
 
@@ -79,32 +78,13 @@ def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuil
             job.loaded = loaded
             return job.run(started)
     except (OSError, sqlite3.DatabaseError, IndexCorruptError) as exc:
-        if _disk_full(exc, index_dir):
+        if space.disk_full(exc, index_dir):
             raise DiskFullError(f"no space left on the disk of index {index_dir}; free at least "
-                                f"{_needed(settings)} there and retry (the index is unchanged)") from None
+                                f"{space.needed(settings)} there and retry (the index is unchanged)") from None
         raise
     finally:
         if created and index_dir.is_dir() and [p.name for p in index_dir.iterdir()] == [layout.LOCK_NAME]:
             shutil.rmtree(index_dir, ignore_errors=True)
-
-
-def _disk_full(exc: BaseException, index_dir: Path) -> bool:
-    """ENOSPC, SQLite's "database or disk is full", or an I/O error on a disk with (almost) no room."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    if isinstance(exc, sqlite3.DatabaseError) and "full" in str(exc):
-        return True
-    return ("I/O error" in str(exc) or isinstance(exc, OSError)) and layout.disk_nearly_full(index_dir)
-
-
-def _needed(settings: Settings) -> str:
-    """Room a full build of the articles folder takes (about 6× their size), as text."""
-    try:
-        files, _ = list_article_files(settings.articles_dir)
-        total = sum(f.size for f in files)
-    except QAError:
-        total = 0
-    return f"{max(1.0, 6 * total / 1e6):.0f} MB"
 
 
 def _generation_of(live: layout.Live | None) -> int:
