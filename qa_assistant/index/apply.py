@@ -1,6 +1,6 @@
 """Parsing, embedding and storing the files an update must (re)index, as one stream.
 
-Files are parsed one at a time and embedded in groups of about ``_GROUP_TEXTS``
+Files are parsed (one thread, a bounded window ahead) and embedded in groups of about ``_GROUP_TEXTS``
 texts, each group written to the store before the next is parsed, so a build
 holds one group of texts and vectors at a time.  The embedder is asked for only
 when the first file parses, so an update whose files all fail loads no model.
@@ -8,7 +8,10 @@ when the first file parses, so an update whose files all fail loads no model.
 
 from __future__ import annotations
 
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 
 _GROUP_TEXTS = 1024
 """Texts embedded per call: bounds memory while keeping the embedder's batches full."""
+_READ_AHEAD = 64
+"""Files parsed ahead of the embedder."""
 
 
 @dataclass
@@ -57,15 +62,37 @@ def _texts(doc: Document, embed_passages: bool) -> list[str]:
                         for first, last in doc.passages]
 
 
+def _parse(file: ArticleFile, settings: Settings) -> Document | IngestError:
+    try:
+        return parse_document(file.relpath, read_article_bytes(file), file.mtime, settings)
+    except IngestError as exc:
+        return exc
+
+
 def _parsed(jobs: list[tuple[ArticleFile, int | None]], settings: Settings, applied: Applied,
             progress: Callable[[UpdateProgress], None] | None) -> Iterator[tuple[Document, int | None]]:
-    for done, (file, article_id) in enumerate(jobs, 1):
+    """Documents in job order; a thread parses up to ``_READ_AHEAD`` files ahead while the
+    caller embeds (the embedder releases the GIL), so parsing overlaps embedding."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+        pending: deque[Future[Document | IngestError]] = deque()
+        ahead = iter(jobs)
+        for file, _ in itertools.islice(ahead, _READ_AHEAD):
+            pending.append(pool.submit(_parse, file, settings))
         try:
-            yield parse_document(file.relpath, read_article_bytes(file), file.mtime, settings), article_id
-        except IngestError as exc:
-            applied.failed.append((IngestFailure(file.relpath, str(exc)), file.size, file.mtime))
-        if progress is not None:
-            progress(UpdateProgress("read", done, len(jobs), file.relpath))
+            for done, (file, article_id) in enumerate(jobs, 1):
+                result = pending.popleft().result()
+                following = next(ahead, None)
+                if following is not None:
+                    pending.append(pool.submit(_parse, following[0], settings))
+                if isinstance(result, IngestError):
+                    applied.failed.append((IngestFailure(file.relpath, str(result)), file.size, file.mtime))
+                else:
+                    yield result, article_id
+                if progress is not None:
+                    progress(UpdateProgress("read", done, len(jobs), file.relpath))
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Settings,

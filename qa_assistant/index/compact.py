@@ -52,7 +52,7 @@ def merge(conn: sqlite3.Connection, epoch_folder: Path, meta: dict[str, str], di
     """Write a new base from the current one, the delta and ``collected`` postings (a build
     from scratch); return the meta values that make it live (the caller commits them with
     the rest of the update)."""
-    from .reader import base_files_ok
+    from .checks import base_files_ok
 
     base_files_ok(epoch_folder.parent, epoch_folder, meta)  # a merge reads the whole base: check it first
     number = int(meta.get("base_number", "0")) + 1

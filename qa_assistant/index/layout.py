@@ -152,13 +152,9 @@ def remove_stale(index_dir: Path, keep: int | None) -> None:
         stale = (match is not None and (match.group(2) or int(match.group(1)) != keep)) or _OLD_RE.match(entry.name)
         if stale and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
-    for stray in index_dir.glob(f".{CURRENT_NAME}.*.tmp"):
-        stray.unlink(missing_ok=True)
-
-
-def disk_usage(folder: Path) -> int:
-    """Bytes of every file under ``folder``."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    for name in (CURRENT_NAME, SOURCE_NAME):
+        for stray in index_dir.glob(f".{name}.*.tmp"):
+            stray.unlink(missing_ok=True)
 
 
 def _entries(index_dir: Path) -> list[Path]:

@@ -10,7 +10,6 @@ base file plus the delta searched exactly).  BM25 is never rebuilt from text.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,14 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import EmbedderMismatchError, IndexCorruptError
+from ..errors import IndexCorruptError
 from ..models import Article, IndexMeta, Passage, Sentence
 from . import codec, vectors
-from .layout import Live, corrupt, read_current, rebuild_hint, require_current
-from .postings import Bm25, LexicalScores, Postings, file_crc
-from .schema import FORMAT_VERSION, connect_reader, foreign_objects, read_meta
+from .checks import base_files_ok, check_embedder, check_store
+from .layout import Live, corrupt, read_current, require_current
+from .postings import Bm25, LexicalScores, Postings
+from .schema import connect_reader
+from .space import disk_nearly_full
 
-_REQUIRED_META = ("format_version", "embedder", "dimension", "articles_dir", "faiss_kind", "generation")
 _ARTICLE_COLS = "id, path, title, content_hash, mtime, size"
 _SENTENCE_SQL = ('SELECT s.id, s.article_id, s.position, s.start, s."end", '
                  'substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s JOIN articles a ON a.id = s.article_id')
@@ -34,50 +34,6 @@ _PASSAGE_SQL = ('SELECT p.id, p.article_id, p.position, p.first_sentence, p.last
                 'substr(a.text, p.start + 1, p."end" - p.start) FROM passages p JOIN articles a ON a.id = p.article_id')
 _CHUNK = 900
 _OPEN_ATTEMPTS = 3
-
-
-def check_embedder(index_dir: Path, meta: dict[str, str], embedder_name: str | None) -> None:
-    if embedder_name is not None and meta["embedder"] != embedder_name:
-        raise EmbedderMismatchError(
-            f"index {index_dir} was built with embedder {meta['embedder']!r}, not {embedder_name!r}; "
-            f"{rebuild_hint(index_dir)} (or set 'embedder_path' back)"
-        )
-
-
-def check_store(index_dir: Path, conn: sqlite3.Connection) -> dict[str, str]:
-    """The store's meta once its schema and format are known good; IndexCorruptError otherwise."""
-    try:
-        foreign = foreign_objects(conn)
-        if foreign:
-            raise corrupt(index_dir, f"the store holds SQL this program did not create: {', '.join(foreign[:3])}")
-        meta = read_meta(conn)
-    except sqlite3.DatabaseError as exc:
-        raise corrupt(index_dir, f"store: {exc}") from None
-    missing = [key for key in _REQUIRED_META if key not in meta]
-    if missing:
-        raise corrupt(index_dir, f"meta lacks {', '.join(missing)}")
-    if meta["format_version"] != str(FORMAT_VERSION):
-        raise corrupt(index_dir, f"format version {meta['format_version']} is not the one this program reads "
-                      f"({FORMAT_VERSION})")
-    return meta
-
-
-def base_files_ok(index_dir: Path, folder: Path, meta: dict[str, str], *, checksums: bool = True) -> None:
-    """Every base file is present with its recorded size and (``checksums``) CRC-32."""
-    if not meta.get("base"):
-        return
-    base = folder / meta["base"]
-    try:
-        files = json.loads(meta.get("base_files", "{}"))
-    except ValueError:
-        raise corrupt(index_dir, "meta base_files is not JSON") from None
-    for name, (size, crc) in files.items():
-        path = base / name
-        try:
-            if path.stat().st_size != size or (checksums and file_crc(path) != crc):
-                raise corrupt(index_dir, f"{meta['base']}/{name} does not match its checksum")
-        except OSError:
-            raise corrupt(index_dir, f"{meta['base']}/{name} is missing") from None
 
 
 def open_index(index_dir: Path, embedder_name: str | None = None, previous: IndexReader | None = None) -> IndexReader:
@@ -115,20 +71,29 @@ class IndexReader:
         self.live = live
         self._lock = threading.Lock()
         try:
-            self._conn = connect_reader(live.store)
-            self._conn.execute("BEGIN")
-            meta = check_store(index_dir, self._conn)
-        except sqlite3.DatabaseError as exc:
-            raise corrupt(index_dir, f"store: {exc}") from None
-        except BaseException:
-            self._close_quietly()
-            raise
+            meta = self._connect(live, immutable=False)
+        except IndexCorruptError:
+            if not disk_nearly_full(index_dir):
+                raise
+            meta = self._connect(live, immutable=True)
         try:
             self._load(meta, previous)
         except (sqlite3.DatabaseError, OSError, ValueError, RuntimeError, MemoryError) as exc:
             self._close_quietly()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise corrupt(index_dir, f"{first}") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _connect(self, live: Live, immutable: bool) -> dict[str, str]:
+        try:
+            self._conn = connect_reader(live.store, immutable=immutable)
+            self._conn.execute("BEGIN")
+            return check_store(self.index_dir, self._conn)
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise corrupt(self.index_dir, f"store: {exc}") from None
         except BaseException:
             self._close_quietly()
             raise
@@ -170,7 +135,8 @@ class IndexReader:
 
     def _close_quietly(self) -> None:
         try:
-            self._conn.close()
+            if hasattr(self, "_conn"):
+                self._conn.close()
         except Exception:  # noqa: BLE001  (closing a half-opened connection)
             pass
 

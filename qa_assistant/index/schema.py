@@ -49,6 +49,7 @@ CREATE TABLE passages (
     vector BLOB,
     UNIQUE (article_id, position)
 );
+CREATE INDEX passages_with_vector ON passages(id) WHERE vector IS NOT NULL;
 CREATE TABLE delta_terms (passage_id INTEGER PRIMARY KEY, terms BLOB NOT NULL);
 CREATE TABLE tombstones (passage_id INTEGER PRIMARY KEY);
 CREATE TABLE failures (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, error TEXT NOT NULL);
@@ -77,9 +78,12 @@ def _harden(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def connect_reader(path: Path) -> sqlite3.Connection:
-    """A read-only connection in autocommit mode (the caller opens its snapshot with BEGIN)."""
-    uri = f"file:{quote(str(path))}?mode=ro"
+def connect_reader(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
+    """A read-only connection in autocommit mode (the caller opens its snapshot with BEGIN).
+
+    ``immutable`` reads the main file without the WAL's shared memory: only for a disk
+    too full to create it, where no update can commit either."""
+    uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     return _harden(conn)
 

@@ -11,9 +11,9 @@ from ..config import Settings
 from ..errors import IndexCorruptError, IngestError
 from ..models import IndexStatus, IngestFailure, StorageState
 from . import vectors
-from .layout import disk_usage
 from .plan import make_plan
 from .reader import IndexReader, open_index
+from .space import disk_usage
 from .store import KnownFailure, StoredArticle
 
 VECTOR_SAMPLE = 256

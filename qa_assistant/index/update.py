@@ -19,7 +19,6 @@ indexed version (a half-written save never loses an article), is reported in
 from __future__ import annotations
 
 import datetime as _dt
-import errno
 import shutil
 import sqlite3
 import time
@@ -28,16 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..errors import DiskFullError, EmbedderMismatchError, IndexCorruptError, QAError
+from ..errors import DiskFullError, EmbedderMismatchError, IndexCorruptError
 from ..fsutil import fsync_path
 from ..ingest import ArticleFile, list_article_files
 from ..models import Move, UpdateProgress, UpdateReport
-from . import compact, layout
+from . import compact, layout, space
 from .apply import Applied, parse_embed_store
+from .checks import base_files_ok, check_embedder, check_store
 from .lock import WriterLock
 from .plan import Plan, make_plan
 from .postings import PostingsBuilder
-from .reader import base_files_ok, check_embedder, check_store
 from .schema import FORMAT_VERSION, compact_file, connect_reader, connect_writer, create_schema, write_meta
 from .store import StoreWriter
 
@@ -70,37 +69,22 @@ def update_index(settings: Settings, embedder: Embedder | None = None, *, rebuil
     started = time.perf_counter()
     index_dir = settings.index_dir
     layout.check_index_path(index_dir)
-    list_article_files(settings.articles_dir)  # a missing folder is said before anything is created
+    if not Path(settings.articles_dir).is_dir():
+        list_article_files(settings.articles_dir)  # raises: a missing folder is said before anything is created
     created = not index_dir.exists()
     try:
         with WriterLock(index_dir):
             job = _Update(settings, embedder, rebuild, progress, checkpoint or (lambda name: None))
             job.loaded = loaded
             return job.run(started)
-    except (OSError, sqlite3.OperationalError) as exc:
-        if _disk_full(exc):
+    except (OSError, sqlite3.DatabaseError, IndexCorruptError) as exc:
+        if space.disk_full(exc, index_dir):
             raise DiskFullError(f"no space left on the disk of index {index_dir}; free at least "
-                                f"{_needed(settings)} there and retry (the index is unchanged)") from None
+                                f"{space.needed(settings)} there and retry (the index is unchanged)") from None
         raise
     finally:
         if created and index_dir.is_dir() and [p.name for p in index_dir.iterdir()] == [layout.LOCK_NAME]:
             shutil.rmtree(index_dir, ignore_errors=True)
-
-
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "full" in str(exc)
-
-
-def _needed(settings: Settings) -> str:
-    """Room a full build of the articles folder takes (about 6× their size), as text."""
-    try:
-        files, _ = list_article_files(settings.articles_dir)
-        total = sum(f.size for f in files)
-    except QAError:
-        total = 0
-    return f"{max(1.0, 6 * total / 1e6):.0f} MB"
 
 
 def _generation_of(live: layout.Live | None) -> int:
