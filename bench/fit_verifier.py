@@ -163,8 +163,8 @@ def judge_scores(model: str, pairs: list[Pair], cache_dir: Path) -> tuple[str, d
     cache_file = cache_dir / f"judge-{llm.name}.json"
     cache: dict[str, float] = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
     scores: dict = {}
-    started, done = time.perf_counter(), 0
-    for p in pairs:
+    started, cpu, done = time.perf_counter(), time.process_time(), 0
+    for p in sorted(pairs, key=lambda p: (p.sources, p.question)):  # shared prefixes stay evaluated
         key = hashlib.sha1(json.dumps([p.question, p.claim, p.sources]).encode()).hexdigest()
         if key not in cache:
             cache[key] = judge.log_odds(p.claim, p.sources, p.question)
@@ -178,8 +178,8 @@ def judge_scores(model: str, pairs: list[Pair], cache_dir: Path) -> tuple[str, d
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps(cache))
     if done:
-        print(f"judge {llm.name}: {done} new claims, {(time.perf_counter() - started) / done * 1000:.0f} ms each "
-              f"(prompt ~{judge.llama.n_tokens} tokens)")
+        print(f"judge {llm.name}: {done} new claims, {(time.perf_counter() - started) / done * 1000:.0f} ms each, "
+              f"CPU {(time.process_time() - cpu) / done * 1000:.0f} ms each (shared prefixes reused)")
     llm.close()
     return llm.name, scores
 

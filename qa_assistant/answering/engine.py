@@ -143,9 +143,9 @@ class Engine:
             reader = open_index(self.settings.index_dir, embedder.name, previous=self.reader)
             retriever = HybridRetriever(reader, embedder.encode)
             if self._checker is None and self.mode == "llm":
-                from ..citations import SupportChecker
+                from ..citations import checker_for
 
-                self._checker = SupportChecker(embedder)
+                self._checker = checker_for(embedder, self._llm)
             old, self.reader, self._retriever = self.reader, reader, retriever
         if old is not None:
             old.close()
@@ -241,7 +241,7 @@ class Engine:
         text = " ".join(kept) if kept is not None else "".join(parts).strip()
 
         check_start = time.perf_counter()
-        sentences = self._check(text, context.citations)
+        sentences = self._check(text, context.citations, standalone)
         timings["check"] = _ms(time.perf_counter() - check_start)
         cancelled = cancel is not None and cancel.is_set()
         if not cancelled and not any(s.verdict != "unsupported" for s in sentences):
@@ -253,11 +253,11 @@ class Engine:
         yield Done(Answer(answer=text, mode="llm", sentences=tuple(sentences), citations=context.citations,
                           timings_ms=timings, notice=self.notice, **base))
 
-    def _check(self, text: str, citations: Sequence[Citation]) -> list[AnswerSentence]:
+    def _check(self, text: str, citations: Sequence[Citation], question: str | None = None) -> list[AnswerSentence]:
         if not text:
             return []
         vectors = self.reader.sentence_vectors([c.sentence_id for c in citations]) if citations else None
-        return list(self._checker.check(text, citations, vectors))
+        return list(self._checker.check(text, citations, vectors, question=question))
 
     def _fits(self, question: str) -> Callable[[Sequence[Citation]], bool]:
         """Whether a prompt with these sources leaves room for the answer in the model's window."""

@@ -189,6 +189,11 @@ class LocalLLM:
             n_ctx=llama.n_ctx(),
         )
 
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock generation holds; anything else running llama.cpp on this model takes it too."""
+        return self._lock
+
     def count_tokens(self, text: str) -> int:
         """Tokens the model's own tokenizer makes of ``text`` (no BOS)."""
         if not text:

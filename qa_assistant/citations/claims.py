@@ -121,7 +121,7 @@ def _negation_mismatch(claim: str, question: str | None, sources: Sequence[str],
     if question:
         q_neg, _ = negated_stems(question)
         claim_neg = claim_neg and not q_neg
-    stated = set()
+    stated: set[str] = set()
     for source in sources:
         stated.update(terms(source).weights)
     negated_in_sources: set[str] = set()

@@ -8,8 +8,10 @@ each word ("yes", " Yes", ...).  Nothing is sampled, so it works with
 sources come first so that the claims of one answer share the evaluated prefix.
 
 llama.cpp must not run two things at once on one model: the judge takes the
-lock the generator holds while it streams, and puts the model's cached prompt
-back afterwards, so the next answer's first token is not delayed.
+lock the generator holds while it streams (so it must not be called from inside
+a generation, on the same thread, or it waits forever).  The next generation
+finds its own prompt no longer cached past the chat template's first tokens and
+evaluates it again, as it would for any new question.
 """
 
 from __future__ import annotations
@@ -82,11 +84,7 @@ class LLMJudge:
         if not claims:
             return []
         with self.lock:
-            saved = self._save()
-            try:
-                return [self._score(self.prompt(c, sources, question)) for c in claims]
-            finally:
-                self._restore(saved)
+            return [self._score(self.prompt(c, sources, question)) for c in claims]
 
     def _score(self, prompt: str) -> float:
         llama = self.llama
@@ -102,22 +100,9 @@ class LLMJudge:
             same += 1
         llama.n_tokens = same
         llama.eval(tokens[same:])
-        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        from llama_cpp import llama_get_logits
+
+        logits = np.ctypeslib.as_array(llama_get_logits(llama.ctx), shape=(llama.n_vocab(),))
         yes = float(np.logaddexp.reduce(logits[self._yes]))
         no = float(np.logaddexp.reduce(logits[self._no]))
         return yes - no
-
-    def _save(self) -> Any:
-        try:
-            return self.llama.save_state() if self.llama.n_tokens else None
-        except (RuntimeError, ValueError):
-            return None
-
-    def _restore(self, saved: Any) -> None:
-        if saved is None:
-            self.llama.n_tokens = 0
-            return
-        try:
-            self.llama.load_state(saved)
-        except (RuntimeError, ValueError):
-            self.llama.n_tokens = 0

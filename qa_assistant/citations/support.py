@@ -224,3 +224,13 @@ class SupportChecker:
     def encode_sources(self, citations: Sequence[Citation]) -> np.ndarray:
         """Vectors of the numbered source sentences."""
         return self._encode([c.text for c in citations])
+
+
+def checker_for(embedder: SentenceEncoder, llm: Any = None) -> SupportChecker:
+    """The checker for an engine: with ``llm`` (a ``LocalLLM``) as judge when ``verifier.json``
+    holds a head fitted with that model, else the lexical head alone."""
+    if llm is None or llm.name not in load_heads():
+        return SupportChecker(embedder)
+    from .judge import LLMJudge
+
+    return SupportChecker(embedder, judge=LLMJudge(llm.llama, llm.lock), judge_name=llm.name)

@@ -21,7 +21,15 @@ _LABELS = (
     ("verdict_auroc", "verdict AUROC", "{:.3f}"),
     ("citations_per_answer", "citations per answer", "{:.2f}"),
     ("not_covered", "answered 'not covered'", "{:d}"),
-    ("mode_fallbacks", "answers not in the asked mode", "{:d}"),
+    ("mode_fallbacks", "answers replaced by extractive", "{:d}"),
+    ("supported_but_wrong", "all supported but wrong", "{:.3f}"),
+    ("refused_unanswerable", "unanswerable refused", "{:.3f}"),
+    ("refused_answerable", "answerable refused", "{:.3f}"),
+    ("claims_right", "claims right / wrong", "{}"),
+    ("right_wrong_auroc", "claims AUROC right vs wrong", "{:.3f}"),
+    ("right_supported", "right claims supported", "{:.3f}"),
+    ("wrong_supported", "wrong claims supported", "{:.3f}"),
+    ("supported_right", "supported claims right", "{:.3f}"),
     ("latency_p50_ms", "latency p50 (ms)", "{:.0f}"),
     ("latency_p95_ms", "latency p95 (ms)", "{:.0f}"),
 )
@@ -31,6 +39,8 @@ def format_table(name: str, mode: str, summary: Mapping[str, object], k: int) ->
     rows = [f"{name} ({mode})", "-" * 44]
     for key, label, fmt in _LABELS:
         value = summary.get(key.format(k=k))
+        if key == "claims_right" and value is not None:
+            value = f"{value} / {summary.get('claims_wrong')}"
         text = "n/a" if value is None else fmt.format(value)
         rows.append(f"{label.format(k=k):<32}{text:>12}")
     return "\n".join(rows)
@@ -52,10 +62,15 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
 
     Metrics as defined in the sets' README: retrieval recall@k, citation
     precision and recall, evidence coverage, answer hit, offset integrity,
-    verdict AUROC and latency.
+    verdict AUROC and latency; on sets with ``answerable``, the refusal rates;
+    on sets with ``wrong_answers``, the checker on right vs wrong options
+    (AUROC, share of right and wrong claims supported, share of supported right).
     """
     from ..answering.engine import NOT_COVERED, Engine
-    from ..evaluation.metrics import summarize
+    from ..citations import SupportChecker
+    from ..embedding.embedder import load_embedder
+    from ..evaluation.claims import score_claims
+    from ..evaluation.metrics import claim_metrics, summarize
     from ..evaluation.runner import default_index_dir, load_eval_set, run_eval
 
     eval_set = load_eval_set(set_dir, limit)
@@ -65,7 +80,8 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
         index_dir=index_dir or default_index_dir(settings, eval_set.root),
         top_k_passages=max(k, settings.top_k_passages),
     )
-    engine = Engine(settings)
+    embedder = load_embedder(settings)
+    engine = Engine(settings, embedder=embedder)
     engine.load(on_status=lambda m: click.echo(m, err=True), update="always")
     if engine.notice:
         click.echo(f"Note: {engine.notice}", err=True)
@@ -76,9 +92,16 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
 
     try:
         results = list(run_eval(engine, eval_set, progress))
+        claims = []
+        if any(q.get("wrong_answers") for q in eval_set.questions):
+            click.echo("Scoring right and wrong answer options…", err=True)
+            # the engine's own checker (with its LLM judge in llm mode), else the lexical one
+            checker = getattr(engine, "_checker", None) or SupportChecker(embedder)
+            claims = score_claims(eval_set.questions, engine.reader, checker)
     finally:
         engine.close()
     summary: dict[str, object] = dict(summarize(results, k))
+    summary.update(claim_metrics(claims))
     summary["not_covered"] = sum(r.answer == NOT_COVERED for r in results)
     summary["mode_fallbacks"] = sum(r.mode != engine.mode for r in results)
     summary["set"] = eval_set.name

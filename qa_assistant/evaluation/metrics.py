@@ -6,15 +6,16 @@ the evaluation command only has to collect the records.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass(frozen=True)
-class Span:
+class EvidenceSpan:
     """A character range [start, end) in one article (path relative to the articles folder)."""
 
     article: str
@@ -26,7 +27,7 @@ class Span:
 class Cited:
     """One sentence an answer cites, with the support score of the answer sentence citing it."""
 
-    span: Span
+    span: EvidenceSpan
     support: float = 1.0
 
 
@@ -35,8 +36,8 @@ class QuestionResult:
     """What one answered question gives the metrics."""
 
     id: str
-    evidence: tuple[Span, ...]
-    passages: tuple[Span, ...] = ()
+    evidence: tuple[EvidenceSpan, ...]
+    passages: tuple[EvidenceSpan, ...] = ()
     """Retrieved passages, best first."""
     cited: tuple[Cited, ...] = ()
     answer: str = ""
@@ -48,14 +49,20 @@ class QuestionResult:
     latency_ms: float = 0.0
     mode: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    answerable: bool | None = None
+    """From sets with ``answerable`` (squad2); None elsewhere."""
+    refused: bool = False
+    """The answer says the articles do not say (``Answer.refused``, or it cites no sentence)."""
+    all_supported: bool = False
+    """Every sentence of the answer is *supported* (and there is at least one)."""
 
 
-def overlaps(a: Span, b: Span) -> bool:
+def overlaps(a: EvidenceSpan, b: EvidenceSpan) -> bool:
     """Same article and the character ranges intersect."""
     return a.article == b.article and a.start < b.end and b.start < a.end
 
 
-def hits(span: Span, evidence: Iterable[Span]) -> bool:
+def hits(span: EvidenceSpan, evidence: Iterable[EvidenceSpan]) -> bool:
     return any(overlaps(span, gold) for gold in evidence)
 
 
@@ -151,12 +158,55 @@ def verdict_auroc(results: Sequence[QuestionResult]) -> float | None:
 
 def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+def refusal_rates(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """Share of unanswerable questions refused and of answerable ones refused (sets with ``answerable``)."""
+    rated = [r for r in results if r.answerable is not None]
+    if not rated:
+        return {"refused_unanswerable": None, "refused_answerable": None}
+
+    def share(group: list[QuestionResult]) -> float | None:
+        return sum(r.refused for r in group) / len(group) if group else None
+
+    return {"refused_unanswerable": share([r for r in rated if not r.answerable]),
+            "refused_answerable": share([r for r in rated if r.answerable])}
+
+
+def supported_but_wrong(results: Sequence[QuestionResult]) -> float | None:
+    """Share of scored answers whose every sentence is *supported* but that miss every gold answer."""
+    scored = [r for r in results if r.score_answer and r.gold_answers and not r.refused]
+    if not scored:
+        return None
+    return sum(r.all_supported and not answer_hit(r.answer, r.gold_answers) for r in scored) / len(scored)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One stated answer option (right or wrong) and what the checker made of it."""
+
+    question_id: str
+    right: bool
+    support: float
+    verdict: str
+
+
+def claim_metrics(claims: Sequence[ClaimResult]) -> dict[str, float | int | None]:
+    """Right vs wrong claims (sets with ``wrong_answers``): AUROC of support and supported shares."""
+    if not claims:
+        return {}
+    right = [c for c in claims if c.right]
+    wrong = [c for c in claims if not c.right]
+    supported = [c for c in claims if c.verdict == "supported"]
+    return {
+        "claims_right": len(right),
+        "claims_wrong": len(wrong),
+        "right_wrong_auroc": auroc([c.support for c in claims], [c.right for c in claims]),
+        "right_supported": sum(c.verdict == "supported" for c in right) / len(right) if right else None,
+        "wrong_supported": sum(c.verdict == "supported" for c in wrong) / len(wrong) if wrong else None,
+        "supported_right": sum(c.right for c in supported) / len(supported) if supported else None,
+    }
 
 
 def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float | int | None]:
@@ -173,6 +223,8 @@ def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float 
         "offset_integrity": offset_integrity(results),
         "verdict_auroc": verdict_auroc(results),
         "citations_per_answer": len(cited) / len(results) if results else 0.0,
+        "supported_but_wrong": supported_but_wrong(results),
+        **refusal_rates(results),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }

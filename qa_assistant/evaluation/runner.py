@@ -13,7 +13,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import QAError
 from ..models import Answer, Done
-from .metrics import Cited, QuestionResult, Span
+from .metrics import Cited, EvidenceSpan, QuestionResult
 
 
 class EvalSetError(QAError):
@@ -58,8 +58,8 @@ def default_index_dir(settings: Settings, root: Path) -> Path:
     return settings.cache_dir / "eval-indexes" / f"{safe}-{digest}"
 
 
-def _spans(items: Any) -> tuple[Span, ...]:
-    return tuple(Span(str(e["article"]), int(e["start"]), int(e["end"])) for e in items or ())
+def _spans(items: Any) -> tuple[EvidenceSpan, ...]:
+    return tuple(EvidenceSpan(str(e["article"]), int(e["start"]), int(e["end"])) for e in items or ())
 
 
 class ArticleTexts:
@@ -83,15 +83,17 @@ def question_result(question: dict[str, Any], answer: Answer, texts: ArticleText
     for sentence in answer.sentences:
         for n in sentence.citations:
             c = by_n[n]
-            cited.append(Cited(Span(c.article, c.start, c.end), sentence.support))
+            cited.append(Cited(EvidenceSpan(c.article, c.start, c.end), sentence.support))
     exact = 0
     for c in answer.citations:
         text = texts.get(c.article)
         exact += text is not None and text[c.start:c.end] == c.text
+    answerable = question.get("answerable")
+    refused = bool(getattr(answer, "refused", False)) or not cited
     return QuestionResult(
         id=str(question.get("id", "")),
         evidence=_spans(question.get("evidence")),
-        passages=tuple(Span(p.article_path, p.passage.start, p.passage.end) for p in answer.passages),
+        passages=tuple(EvidenceSpan(p.article_path, p.passage.start, p.passage.end) for p in answer.passages),
         cited=tuple(cited),
         answer=answer.answer,
         gold_answers=tuple(str(a) for a in question.get("answers") or ()),
@@ -100,6 +102,9 @@ def question_result(question: dict[str, Any], answer: Answer, texts: ArticleText
         citations_total=len(answer.citations),
         latency_ms=answer.timings_ms.get("total", 0.0),
         mode=answer.mode,
+        answerable=bool(answerable) if answerable is not None else None,
+        refused=refused,
+        all_supported=bool(answer.sentences) and all(s.verdict == "supported" for s in answer.sentences),
     )
 
 
