@@ -193,6 +193,9 @@ def load_embedder(settings: Settings) -> Embedder:
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # tokenising is ~3 % of the work and the embedding workers use the cores already; tokenizers'
+    # own threads would also make it warn in every process forked after the first encode
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     source = model_source(settings)
     name = model_name(source)
     started = time.perf_counter()
