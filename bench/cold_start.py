@@ -61,9 +61,15 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=Path(tempfile.gettempdir()) / "qa-assistant-cold-start-index")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--modes", default="extractive,llm")
+    parser.add_argument("--code", type=Path, action="append", default=None,
+                        help="source tree(s) to run (PYTHONPATH), default this repository; give two "
+                             "(before, after) to compare them run for run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    codes = [c.resolve() for c in args.code] if args.code else [REPO]
+    envs = {str(c): {**os.environ, "PYTHONPATH": str(c), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+            for c in codes}
+    env = envs[str(codes[-1])]
     if not (args.index / "CURRENT").is_file():
         if not args.articles.is_dir():
             print(f"articles folder {args.articles} is absent; set QA_ASSISTANT_SHARED or --articles", file=sys.stderr)
@@ -73,21 +79,22 @@ def main() -> int:
                             "--json"), env)
         print(f"  built in {built['wall_s']:.1f} s, peak {built['peak_rss_mib']:.0f} MiB", file=sys.stderr)
 
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     flags = {"extractive": ["--extractive"], "llm": []}
-    samples: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+    modes = [(m.strip(), str(c)) for m in args.modes.split(",") if m.strip() for c in codes]
+    samples: dict[tuple[str, str], list[dict[str, float]]] = {m: [] for m in modes}
     for i in range(args.runs + 1):
-        for mode in modes:
+        for mode, code in modes:
             question = QUESTIONS[i % len(QUESTIONS)]
-            figures = run(command("ask", *flags[mode], "--index", str(args.index), question), env)
+            figures = run(command("ask", *flags[mode], "--index", str(args.index), question), envs[code])
             if i:
-                samples[mode].append(figures)
+                samples[(mode, code)].append(figures)
+    names = {m: m[0] if len(codes) == 1 else f"{m[0]} ({m[1]})" for m in modes}
     report = {
         "index": str(args.index), "runs": args.runs, "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "median": {m: {k: round(statistics.median(s[k] for s in samples[m]), 2) for k in samples[m][0]}
+        "median": {names[m]: {k: round(statistics.median(s[k] for s in samples[m]), 2) for k in samples[m][0]}
                    for m in modes},
-        "wall_s": {m: [round(s["wall_s"], 2) for s in samples[m]] for m in modes},
+        "wall_s": {names[m]: [round(s["wall_s"], 2) for s in samples[m]] for m in modes},
     }
     if args.json:
         print(json.dumps(report, indent=2))
@@ -95,7 +102,7 @@ def main() -> int:
     print(f"cold `qa-assistant ask` on {args.index}: medians of {args.runs} runs after a warm-up; "
           f"{report['cpus']} CPUs, load average {report['load_average']}")
     print("| mode | wall s | CPU s | peak RSS MiB | all wall s |\n|---|---:|---:|---:|---|")
-    for m in modes:
+    for m in report["median"]:
         med = report["median"][m]
         print(f"| {m} | {med['wall_s']} | {med['cpu_s']} | {med['peak_rss_mib']:.0f} | {report['wall_s'][m]} |")
     return 0

