@@ -78,7 +78,7 @@ def shared_dir() -> Path:
 def measure(who: str, argv: list[str], env: dict[str, str]) -> Run:
     """Run one process to the end; its wall, CPU and peak RSS (from wait4)."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)

@@ -43,8 +43,10 @@ def command(*args: str) -> list[str]:
 
 
 def run(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run one process in its source tree (``python -c`` imports from the working folder first)."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
