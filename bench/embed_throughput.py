@@ -19,6 +19,7 @@ The machine may be shared: the load average is printed beside the figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -63,6 +64,8 @@ class Row:
     load_warm_s: float
     sentences_per_s: float
     passages_per_s: float
+    sentences_per_cpu_s: float
+    passages_per_cpu_s: float
     mean_cosine_vs_torch: float | None
     dense_recall_at_5: float | None
     fused_recall_at_5: float | None
@@ -122,30 +125,53 @@ def fused(dense: list[list[int]], lexical: list[list[int]]) -> list[list[int]]:
     return [[p for p, _ in reciprocal_rank_fusion([d, b])] for d, b in zip(dense, lexical, strict=True)]
 
 
-def timed_encode(embedder, texts: list[str]) -> tuple[np.ndarray, float]:
-    started = time.perf_counter()
+def timed_encode(embedder, texts: list[str]) -> tuple[np.ndarray, float, float]:
+    """Vectors, texts per wall second, texts per CPU second (all threads)."""
+    started, cpu = time.perf_counter(), time.process_time()
     vectors = embedder.encode(texts)
-    return vectors, len(texts) / (time.perf_counter() - started)
+    return vectors, len(texts) / (time.perf_counter() - started), len(texts) / (time.process_time() - cpu)
+
+
+def through_sentence_transformers(embedder, cache_dir: Path):
+    """The same ONNX export run by sentence-transformers' own ONNX backend (the path before
+    the direct ONNX Runtime runner), for a paired comparison."""
+    from sentence_transformers import SentenceTransformer
+
+    from qa_assistant.embedding import onnx_export
+
+    export = onnx_export.ensure_export(embedder.source, cache_dir, embedder.name, embedder.quantization)
+    with onnx_export.quiet_export():
+        model = SentenceTransformer(str(export.folder), backend="onnx", device="cpu", local_files_only=True,
+                                    model_kwargs={"file_name": export.file_name, "provider": "CPUExecutionProvider"})
+    return dataclasses.replace(embedder, model=model, backend=embedder.backend + " (sentence-transformers)")
+
 
 
 def measure(backend: str, corpus: Corpus, cache_dir: Path, batch_size: int,
             lexical: list[list[int]], reference: np.ndarray | None, quick: int | None) -> tuple[Row, np.ndarray]:
+    via_st = backend.endswith(":st")
+    backend = backend.removesuffix(":st")
     settings = Settings(cache_dir=cache_dir, embedder_backend=backend, embed_batch_size=batch_size)
-    cold = load_embedder(settings)  # into an empty cache: the ONNX export is made here
+    cold = load_embedder(settings)  # into an empty cache: the ONNX export is made here (once per backend)
     cold_seconds = cold.load_seconds
     del cold
     embedder = load_embedder(settings)  # warm: the export is in the cache now
+    if via_st:
+        started = time.perf_counter()
+        embedder = through_sentence_transformers(embedder, cache_dir)
+        embedder.load_seconds = time.perf_counter() - started
     embedder.encode(corpus.sentences[:batch_size])  # warm-up (allocations, kernels)
     sentences = corpus.sentences[:quick] if quick else corpus.sentences
     passages = corpus.passages[:quick // PASSAGE_SENTENCES] if quick else corpus.passages
-    sentence_vectors, sentences_per_s = timed_encode(embedder, sentences)
-    passage_vectors, passages_per_s = timed_encode(embedder, passages)
+    sentence_vectors, sentences_per_s, sentences_per_cpu_s = timed_encode(embedder, sentences)
+    passage_vectors, passages_per_s, passages_per_cpu_s = timed_encode(embedder, passages)
     dense = None if quick else dense_rankings(embedder.encode(corpus.questions), passage_vectors)
     cosine = None if reference is None else float(np.mean(np.sum(sentence_vectors * reference, axis=1)))
     row = Row(
         backend=embedder.backend, quantization=embedder.quantization,
         load_cold_s=round(cold_seconds, 2), load_warm_s=round(embedder.load_seconds, 2),
         sentences_per_s=round(sentences_per_s, 1), passages_per_s=round(passages_per_s, 1),
+        sentences_per_cpu_s=round(sentences_per_cpu_s, 1), passages_per_cpu_s=round(passages_per_cpu_s, 1),
         mean_cosine_vs_torch=None if cosine is None else round(cosine, 4),
         dense_recall_at_5=None if dense is None else round(recall(dense, corpus), 3),
         fused_recall_at_5=None if dense is None else round(recall(fused(dense, lexical), corpus), 3),
@@ -155,7 +181,9 @@ def measure(backend: str, corpus: Corpus, cache_dir: Path, batch_size: int,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default="torch,onnx,onnx-int8")
+    parser.add_argument("--backends", default="torch,onnx,onnx-int8",
+                        help="comma-separated; a ':st' suffix (onnx-int8:st) runs that ONNX export through "
+                             "sentence-transformers instead of ONNX Runtime directly, for comparison")
     parser.add_argument("--batch-size", type=int, default=Settings.embed_batch_size)
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="ONNX export cache (default: a new temporary folder, so 'load cold' includes the export)")
@@ -209,8 +237,9 @@ def table(report: dict) -> str:
         f"{report['cpus']} CPUs, load average {report['load_average']}",
         f"BM25 alone: recall@5 {report['bm25_recall_at_5']:.3f}",
         "",
-        "| backend | load cold s | load warm s | sentences/s | passages/s | cosine vs torch | dense R@5 | fused R@5 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| backend | load cold s | load warm s | sentences/s | passages/s | sentences/CPU s | passages/CPU s "
+        "| cosine vs torch | dense R@5 | fused R@5 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["rows"]:
         name = r["backend"] + (f" ({r['quantization']})" if r["quantization"] else "")
@@ -220,7 +249,8 @@ def table(report: dict) -> str:
         )
         lines.append(
             f"| {name} | {r['load_cold_s']:.1f} | {r['load_warm_s']:.1f} | {r['sentences_per_s']:.0f} | "
-            f"{r['passages_per_s']:.0f} | {cosine} | {dense} | {fused_} |"
+            f"{r['passages_per_s']:.0f} | {r['sentences_per_cpu_s']:.0f} | {r['passages_per_cpu_s']:.0f} | "
+            f"{cosine} | {dense} | {fused_} |"
         )
     return "\n".join(lines)
 

