@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,14 +142,14 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, embedder: C
     locked.write_text("Locked article.\n\nNobody may read it.", encoding="utf-8")
     locked.chmod(0)
     if os.access(locked, os.R_OK):  # running as root: permissions do not stop reads, so inject the error
-        real_read_bytes = Path.read_bytes
+        real_open = os.open
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "locked.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_read_bytes(self)
+        def refuse_locked(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if Path(path).name == "locked.txt":
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", refuse_locked)
     settings = Settings(articles_dir=root, index_dir=tmp_path / "index", max_file_bytes=2000)
 
     report = update_index(settings, embedder)
