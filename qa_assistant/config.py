@@ -159,7 +159,7 @@ class Settings(BaseSettings):
             if type(None) not in get_args(annotation):
                 raise ValueError("it needs a value")
             return None
-        if "\x00" in str(value) and (annotation is Path or Path in get_args(annotation)):
+        if "\x00" in str(value) and _holds_path(annotation):
             raise ValueError("it holds a NUL character, which no path can have")
         return value
 
@@ -185,8 +185,11 @@ class Settings(BaseSettings):
 
 def path_fields() -> frozenset[str]:
     """Names of the settings that hold a path (relative ones in the TOML file are relative to it)."""
-    return frozenset(name for name, info in Settings.model_fields.items()
-                     if info.annotation is Path or Path in get_args(info.annotation))
+    return frozenset(name for name, info in Settings.model_fields.items() if _holds_path(info.annotation))
+
+
+def _holds_path(annotation: Any) -> bool:
+    return annotation is Path or Path in get_args(annotation)
 
 
 def describe_error(exc: ValidationError, origins: Mapping[str, str]) -> str:
