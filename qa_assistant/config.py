@@ -149,12 +149,18 @@ class Settings(BaseSettings):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _empty_means_none(cls, value: Any, info: ValidationInfo) -> Any:
-        """An empty value (``QA_ASSISTANT_MODEL_PATH=``) means the default None where None is allowed."""
-        if isinstance(value, str) and value == "" and info.field_name:
-            if type(None) not in get_args(cls.model_fields[info.field_name].annotation):
+    def _empty_or_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty value (``QA_ASSISTANT_MODEL_PATH=``) means the default None where None is allowed;
+        a path holding a NUL character (which no file system allows) is refused here, not by os.stat."""
+        if not info.field_name or not isinstance(value, str | Path):
+            return value
+        annotation = cls.model_fields[info.field_name].annotation
+        if value == "":
+            if type(None) not in get_args(annotation):
                 raise ValueError("it needs a value")
             return None
+        if "\x00" in str(value) and _holds_path(annotation):
+            raise ValueError("it holds a NUL character, which no path can have")
         return value
 
     @field_validator("passage_overlap")
@@ -179,8 +185,11 @@ class Settings(BaseSettings):
 
 def path_fields() -> frozenset[str]:
     """Names of the settings that hold a path (relative ones in the TOML file are relative to it)."""
-    return frozenset(name for name, info in Settings.model_fields.items()
-                     if info.annotation is Path or Path in get_args(info.annotation))
+    return frozenset(name for name, info in Settings.model_fields.items() if _holds_path(info.annotation))
+
+
+def _holds_path(annotation: Any) -> bool:
+    return annotation is Path or Path in get_args(annotation)
 
 
 def describe_error(exc: ValidationError, origins: Mapping[str, str]) -> str:

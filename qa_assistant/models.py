@@ -6,6 +6,7 @@ Offsets are the contract: for every ``Sentence`` and ``Citation``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -288,6 +289,13 @@ class Answer:
         """
         if not isinstance(data, Mapping):
             raise ValueError(f"an answer record is a JSON object, not {type(data).__name__}")
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the answer record holds text that is not valid Unicode "
+                             "(a lone surrogate such as \\ud800)") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"the answer record is malformed ({exc})") from None
         try:
             citations = tuple(_citation_from_json(i, c) for i, c in enumerate(data["citations"], 1))
             sentences = tuple(_sentence_from_json(i, s) for i, s in enumerate(data.get("sentences") or [], 1))

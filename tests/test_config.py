@@ -116,3 +116,9 @@ def test_empty_values_nan_and_a_missing_named_config_file(tmp_path: Path) -> Non
     missing = tmp_path / "elsewhere.toml"
     with pytest.raises(ConfigError, match=rf"^config file {missing} does not exist; fix QA_ASSISTANT_CONFIG"):
         load_settings(environ={**home, "QA_ASSISTANT_CONFIG": str(missing)})
+
+
+def test_a_nul_character_in_a_path_setting_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "qa-assistant.toml").write_text('index_dir = "id\\u0000x"\n')
+    with pytest.raises(ConfigError, match=r"'index_dir' \(in config file .*\) is .*: it holds a NUL character"):
+        load_settings(environ={"QA_ASSISTANT_HOME": str(tmp_path)})

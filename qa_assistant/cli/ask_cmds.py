@@ -107,7 +107,20 @@ def batch_lines(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | None, 
         if not isinstance(question, str) or not question.strip():
             yield number, None, "needs a non-empty \"question\" string"
             continue
+        if not is_text(question) or not is_text(str(item.get("id"))):
+            yield number, None, "the question or id holds an invalid \\u escape (a lone surrogate)"
+            continue
         yield number, item, ""
+
+
+def is_text(value: str) -> bool:
+    """False for a string no UTF-8 can hold: lone surrogates from a bad ``\\ud800`` escape or
+    from command-line bytes that are not UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def run_batch(engine: Any, path: Path) -> int:
@@ -151,6 +164,8 @@ def ask(question: str | None, index_dir: Path | None, articles_dir: Path | None,
     """
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE.jsonl")
+    if question is not None and not is_text(question):
+        raise click.UsageError("the QUESTION is not valid UTF-8 text; type it again in a UTF-8 terminal")
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
                               extractive=extractive)
     engine = load_engine(settings)

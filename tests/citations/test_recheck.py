@@ -188,3 +188,14 @@ def test_hostile_saved_answer_files_are_one_line_errors(tmp_path: Path) -> None:
                                                    "text": "x"}]}))
     with pytest.raises(SavedAnswerError, match=r"bad\.json line 1: the answer record is malformed"):
         load_saved_answers(bad_type)
+
+
+def test_a_lone_surrogate_in_a_saved_answer_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.json"
+    path.write_text('{"answer": "The coach \\ud800 left [1].", "citations": [{"n": 1, "article": "a.txt", '
+                    '"start": 0, "end": 4, "text": "Harb"}]}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--articles", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: {path} line 1: the answer record holds text that is not valid Unicode "
+        "(a lone surrogate such as \\ud800)"]

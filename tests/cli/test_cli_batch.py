@@ -31,6 +31,20 @@ def test_batch_lines_decode_each_line_on_its_own() -> None:
     assert found[1][2] == "not UTF-8 text (byte 0xe9 at column 29)"
 
 
+def test_a_lone_surrogate_escape_is_reported_not_asked() -> None:
+    data = b'{"id": "a", "question": "\\ud800 where?"}\n' + line({"id": "b", "question": "Where?"})
+    found = list(batch_lines(io.BytesIO(data)))
+    assert [(n, item["id"] if item else None) for n, item, _ in found] == [(1, None), (2, "b")]
+    assert "lone surrogate" in found[0][2]
+
+
+def test_a_question_argument_that_is_not_utf8_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["ask", "coach \udcff?"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: the QUESTION is not valid UTF-8 text; type it again in a UTF-8 terminal")
+
+
 @pytest.mark.slow
 def test_an_undecodable_line_is_skipped_and_the_rest_answered(runner_with_embedder: CliRunner,
                                                               tmp_path: Path) -> None:
