@@ -51,7 +51,7 @@ def test_ivf_keeps_recall_high(tmp_path: Path) -> None:
             yield ids[start:start + 700], data[start:start + 700]
 
     index, spec = vectors.build_ivf(chunks, 3000, 32)
-    assert spec.kind == vectors.IVF and spec.nlist == round(4 * np.sqrt(3000))
+    assert spec.kind == vectors.IVF and spec.nlist == round(2 * np.sqrt(3000))
     assert 1 <= spec.nprobe <= spec.nlist // 4 and spec.recall >= vectors.TARGET_RECALL
     vectors.write(index, tmp_path / "ivf.faiss")
     ivf = vectors.FaissVectors.load(tmp_path / "ivf.faiss", spec)
