@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,14 +26,15 @@ from . import codec, vectors
 from .checks import base_files_ok, check_embedder, check_store
 from .layout import Live, corrupt, read_current, require_current
 from .postings import Bm25, LexicalScores, Postings
-from .schema import connect_reader
+from .schema import connect_reader, unpack_text
 from .space import disk_nearly_full
 
 _ARTICLE_COLS = "id, path, title, content_hash, mtime, size"
-_SENTENCE_SQL = ('SELECT s.id, s.article_id, s.position, s.start, s."end", '
-                 'substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s JOIN articles a ON a.id = s.article_id')
-_PASSAGE_SQL = ('SELECT p.id, p.article_id, p.position, p.first_sentence, p.last_sentence, p.start, p."end", '
-                'substr(a.text, p.start + 1, p."end" - p.start) FROM passages p JOIN articles a ON a.id = p.article_id')
+_SENTENCE_SQL = 'SELECT s.id, s.article_id, s.position, s.start, s."end" FROM sentences s'
+_PASSAGE_SQL = ('SELECT p.id, p.article_id, p.position, p.first_sentence, p.last_sentence, p.start, p."end" '
+                'FROM passages p')
+_TEXTS_KEPT = 512
+"""Decompressed article texts a reader keeps (the articles of recent questions)."""
 _CHUNK = 900
 _OPEN_ATTEMPTS = 3
 
@@ -46,13 +49,14 @@ def open_index(index_dir: Path, embedder_name: str | None = None, previous: Inde
     index_dir = Path(index_dir)
     live = require_current(index_dir)
     for attempt in range(_OPEN_ATTEMPTS):
+        before = _generation(live)
         try:
             reader = IndexReader(index_dir, live, previous)
             break
         except IndexCorruptError:
-            # An update may have replaced the files between reading CURRENT and opening them.
+            # Updates may have replaced the files (a rebuild, or two merges) while they were opened.
             newer = require_current(index_dir)
-            if newer == live or attempt == _OPEN_ATTEMPTS - 1:
+            if (newer == live and _generation(newer) == before) or attempt == _OPEN_ATTEMPTS - 1:
                 raise
             live = newer
     try:
@@ -63,6 +67,18 @@ def open_index(index_dir: Path, embedder_name: str | None = None, previous: Inde
     return reader
 
 
+def _generation(live: Live) -> str | None:
+    try:
+        probe = connect_reader(live.store)
+        try:
+            row = probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        return None
+    return str(row[0]) if row else None
+
+
 class IndexReader:
     """A read-only view of ONE generation; safe to share between threads."""
 
@@ -70,6 +86,7 @@ class IndexReader:
         self.index_dir = index_dir
         self.live = live
         self._lock = threading.Lock()
+        self._texts: OrderedDict[int, str] = OrderedDict()
         try:
             meta = self._connect(live, immutable=False)
         except IndexCorruptError:
@@ -156,17 +173,7 @@ class IndexReader:
             live = read_current(self.index_dir)
         except IndexCorruptError:  # reported by the next open_index, which is what a caller does next
             return True
-        if live != self.live:
-            return True
-        try:
-            probe = connect_reader(self.live.store)
-            try:
-                row = probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-            finally:
-                probe.close()
-        except sqlite3.DatabaseError:
-            return True
-        return row is None or int(row[0]) != self.generation
+        return live != self.live or _generation(self.live) != str(self.generation)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only SQL statement on this generation's store (for checks and tools)."""
@@ -229,6 +236,14 @@ class IndexReader:
             raise KeyError(f"no row with id {missing[0]} in {self.index_dir} generation {self.generation}")
         return found
 
+    def _passage(self, row: tuple[Any, ...]) -> Passage:
+        pid, article_id, position, first, last, start, end = row
+        return Passage(pid, article_id, position, first, last, start, end, self.article_text(article_id)[start:end])
+
+    def _sentence(self, row: tuple[Any, ...]) -> Sentence:
+        sid, article_id, position, start, end = row
+        return Sentence(sid, article_id, position, start, end, self.article_text(article_id)[start:end])
+
     def iter_passages(self, batch: int = 2000) -> Iterator[Passage]:
         last = -1
         while True:
@@ -236,23 +251,23 @@ class IndexReader:
             if not rows:
                 return
             for row in rows:
-                yield Passage(*row)
+                yield self._passage(row)
             last = rows[-1][0]
 
     def get_passages(self, ids: Sequence[int]) -> list[Passage]:
         rows = self._by_ids(_PASSAGE_SQL, "p.id", ids)
-        return [Passage(*rows[int(i)]) for i in ids]
+        return [self._passage(rows[int(i)]) for i in ids]
 
     def get_sentences(self, ids: Sequence[int]) -> list[Sentence]:
         rows = self._by_ids(_SENTENCE_SQL, "s.id", ids)
-        return [Sentence(*rows[int(i)]) for i in ids]
+        return [self._sentence(rows[int(i)]) for i in ids]
 
     def sentences(self, article_id: int, first: int = 0, last: int | None = None) -> list[Sentence]:
         """Sentences of an article with positions in [first, last)."""
         upper = last if last is not None else 2**62
         rows = self.query(f"{_SENTENCE_SQL} WHERE s.article_id = ? AND s.position >= ? AND s.position < ? "
                           "ORDER BY s.position", (article_id, first, upper))
-        return [Sentence(*row) for row in rows]
+        return [self._sentence(row) for row in rows]
 
     def get_article(self, article_id: int) -> Article:
         rows = self.query(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
@@ -274,7 +289,20 @@ class IndexReader:
         return [Article(*row) for row in rows]
 
     def article_text(self, article_id: int) -> str:
+        with self._lock:
+            text = self._texts.get(article_id)
+            if text is not None:
+                self._texts.move_to_end(article_id)
+                return text
         rows = self.query("SELECT text FROM articles WHERE id = ?", (article_id,))
         if not rows:
             raise KeyError(f"no article with id {article_id} in {self.index_dir} generation {self.generation}")
-        return str(rows[0][0])
+        try:
+            text = unpack_text(rows[0][0])
+        except (zlib.error, UnicodeDecodeError, TypeError):
+            raise corrupt(self.index_dir, f"the text of article {article_id} cannot be read") from None
+        with self._lock:
+            self._texts[article_id] = text
+            while len(self._texts) > _TEXTS_KEPT:
+                self._texts.popitem(last=False)
+        return text

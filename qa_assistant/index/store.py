@@ -16,6 +16,7 @@ from ..models import Document, IngestFailure
 from ..retrieval.lexical import tokenize
 from . import codec
 from .postings import PostingsBuilder, pack_terms
+from .schema import pack_text
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class StoreWriter:
     def add_article(self, doc: Document, sentence_vectors: np.ndarray, passage_vectors: np.ndarray) -> int:
         cur = self.conn.execute(
             "INSERT INTO articles (path, title, content_hash, mtime, size, text) VALUES (?, ?, ?, ?, ?, ?)",
-            (doc.path, doc.title, doc.content_hash, doc.mtime, doc.size, doc.text),
+            (doc.path, doc.title, doc.content_hash, doc.mtime, doc.size, pack_text(doc.text)),
         )
         article_id = int(cur.lastrowid or 0)
         self._insert_rows(article_id, doc, sentence_vectors, passage_vectors)
@@ -76,7 +77,7 @@ class StoreWriter:
         self._delete_rows(article_id)
         self.conn.execute(
             "UPDATE articles SET path = ?, title = ?, content_hash = ?, mtime = ?, size = ?, text = ? WHERE id = ?",
-            (doc.path, doc.title, doc.content_hash, doc.mtime, doc.size, doc.text, article_id),
+            (doc.path, doc.title, doc.content_hash, doc.mtime, doc.size, pack_text(doc.text), article_id),
         )
         self._insert_rows(article_id, doc, sentence_vectors, passage_vectors)
 

@@ -195,7 +195,7 @@ class _Update:
             layout.remember_source(self.index_dir, self.settings.articles_dir)
             keep = {values.get("base", self.meta.get("base", "")), self.meta.get("base", "")}
             compact.remove_unused_bases(live.folder, keep)
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a no-op while a reader holds an older snapshot
             return self._report(plan, applied, started, generation)
         finally:
             conn.close()

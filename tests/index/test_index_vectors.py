@@ -51,7 +51,7 @@ def test_ivf_keeps_recall_high(tmp_path: Path) -> None:
             yield ids[start:start + 700], data[start:start + 700]
 
     index, spec = vectors.build_ivf(chunks, 3000, 32)
-    assert spec.kind == vectors.IVF and spec.nlist == round(4 * np.sqrt(3000))
+    assert spec.kind == vectors.IVF and spec.nlist == round(2 * np.sqrt(3000))
     assert 1 <= spec.nprobe <= spec.nlist // 4 and spec.recall >= vectors.TARGET_RECALL
     vectors.write(index, tmp_path / "ivf.faiss")
     ivf = vectors.FaissVectors.load(tmp_path / "ivf.faiss", spec)
@@ -120,3 +120,21 @@ def test_delta_merges_into_a_new_base(tmp_path: Path) -> None:
     (root / "a1.txt").unlink()
     update_index(settings, HashEmbedder())
     assert sorted(p.name for p in epoch.glob("base-*")) == ["base-2"]
+
+
+def test_damaged_faiss_file_is_noticed_when_opening(tmp_path: Path) -> None:
+    import pytest
+
+    from qa_assistant.errors import IndexCorruptError
+
+    articles = {f"a{i}.txt": f"Title {i}\n\nSentence one of {i}. Sentence two of {i}.\n" for i in range(40)}
+    settings = Settings(articles_dir=write_tree(tmp_path / "articles", articles), index_dir=tmp_path / "index",
+                        exact_index_max=30)
+    update_index(settings, HashEmbedder())
+    (path,) = settings.index_dir.glob("epoch-*/base-*/passages.faiss")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x55  # one byte in the middle: FAISS itself would read it happily
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="passages.faiss does not match its checksum"):
+        open_index(settings.index_dir)
+    assert "checksum" in verify_index(settings)[0]
