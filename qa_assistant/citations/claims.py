@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from .lexical import Terms, terms
 
 NEGATIONS = frozenset("not no never none nothing nobody neither nor without cannot n't".split())
-_WORD = re.compile(r"[^\W_]+(?:n't)?|n't", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_SPAN_WORD = re.compile(r"[^\W_][\w'’.-]*")
 
 
 def negated_stems(text: str, window: int = 3) -> tuple[bool, frozenset[str]]:
@@ -68,9 +69,12 @@ def new_text(claim: str, question: str | None) -> str:
 
     if not question:
         return claim
-    asked = set(terms(question).weights) | {w.lower() for w in _WORD.findall(question)}
-    words = [w for w in re.findall(r"[^\W_][\w'’.-]*", claim)
-             if w.lower() not in asked and stem(w) not in asked and w.lower() not in STOPWORDS]
+    def plain(word: str) -> str:
+        return word.lower().rstrip(".")
+
+    asked = set(terms(question).weights) | {plain(w) for w in _SPAN_WORD.findall(question)}
+    words = [w for w in _SPAN_WORD.findall(claim)
+             if plain(w) not in asked and stem(plain(w)) not in asked and plain(w) not in STOPWORDS]
     return " ".join(words) or claim
 
 
@@ -83,6 +87,16 @@ def _names(text: str) -> set[str]:
         if i > 0 and word[0].isupper() and word.lower() not in STOPWORDS:
             found.add(stem(word))
     return found
+
+
+def _known(key: str, known: set[str]) -> bool:
+    """``key`` or a word of the same family (Iranian / Iran, governmental / government) is known."""
+    if key in known:
+        return True
+    if len(key) < 6 or key.isdigit():
+        return False
+    root = key[: max(4, len(key) - 3)]
+    return any(k.startswith(root) and len(k) >= len(root) for k in known)
 
 
 def claim_evidence(claim: str, question: str | None, sources: Sequence[str],
@@ -103,12 +117,12 @@ def claim_evidence(claim: str, question: str | None, sources: Sequence[str],
     def found_in(keys: set[str], numbers: set[str] | frozenset[str]) -> float:
         if total == 0:
             return 1.0
-        return sum(w for k, w in new.items() if k in keys or k in numbers) / total
+        return sum(w for k, w in new.items() if k in numbers or _known(k, keys)) / total
 
     recall = found_in(known, known_numbers)
     best = max((found_in(set(t.weights), t.numbers) for t in src_terms), default=0.0)
     names = _names(claim) - (_names(question) if question else set()) - set(asked.weights)
-    missing_names = sum(1 for n in names if n not in known)
+    missing_names = sum(1 for n in names if not _known(n, known))
     missing_numbers = sum(1 for n in new_numbers if n not in known_numbers)
     return ClaimEvidence(new_weight=total, new_recall=recall, best_sentence_recall=best,
                          names=len(names), missing_names=missing_names, numbers=len(new_numbers),

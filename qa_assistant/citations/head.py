@@ -52,12 +52,8 @@ class Head:
         z = float(((x - self.mean) / self.scale) @ self.weights + self.bias)
         return float(1.0 / (1.0 + np.exp(-z)))
 
-    def verdict(self, probability: float) -> str:
-        if probability >= self.supported:
-            return "supported"
-        if probability >= self.partial:
-            return "partial"
-        return "unsupported"
+    def verdict(self, probability: float, features: Features | None = None) -> str:
+        return verdict(probability, self.supported, self.partial, features)
 
     def to_json(self) -> dict[str, object]:
         return {"features": list(self.features), "mean": [round(float(v), 6) for v in self.mean],
@@ -79,6 +75,20 @@ class Head:
                    bias=float(data["bias"]),  # type: ignore[arg-type]
                    supported=float(data["supported"]),  # type: ignore[arg-type]
                    partial=float(data["partial"]))  # type: ignore[arg-type]
+
+
+def contradicted(features: Features) -> bool:
+    """The claim states a number or a name no cited sentence has, or negation disagrees."""
+    return bool(features.missing_numbers or features.missing_names or features.negation_mismatch)
+
+
+def verdict(probability: float, supported: float, partial: float, features: Features | None = None) -> str:
+    """*supported* / *partial* / *unsupported* by the cut-offs; a contradicted claim is never *supported*."""
+    if probability >= supported and (features is None or not contradicted(features)):
+        return "supported"
+    if probability >= partial:
+        return "partial"
+    return "unsupported"
 
 
 def heads_path() -> Path:

@@ -29,6 +29,7 @@ from ..models import AnswerSentence, Citation
 from .claims import new_text
 from .features import Features, compute
 from .head import LEXICAL, Head, head_for, load_heads
+from .head import verdict as head_verdict
 from .lexical import Terms, terms
 from .markers import parse_markers_in, split_answer, strip_markers
 
@@ -191,9 +192,10 @@ class SupportChecker:
                                       support=single[best] if best >= 0 else 0.0, invalid_citations=invalid,
                                       alternatives=self._alternatives(single, (), citations))
             rows, attributed = [best], True
-        probability = self._probability(claim, question, vector, [texts[r] for r in rows], citation_vectors[rows],
-                                        question_vector, new_vector, [source_terms[r] for r in rows])
-        verdict = self.thresholds.verdict(probability)
+        probability, features = self._probability(claim, question, vector, [texts[r] for r in rows],
+                                                  citation_vectors[rows], question_vector, new_vector,
+                                                  [source_terms[r] for r in rows])
+        verdict = head_verdict(probability, self.thresholds.supported, self.thresholds.partial, features)
         if attributed and verdict != "unsupported":
             verdict = "attributed"
         chosen = tuple(citations[r].n for r in rows)
@@ -204,12 +206,12 @@ class SupportChecker:
 
     def _probability(self, claim: str, question: str | None, vector: np.ndarray, sources: list[str],
                      source_vectors: np.ndarray, question_vector: np.ndarray | None, new_vector: np.ndarray | None,
-                     source_terms: list[Terms]) -> float:
+                     source_terms: list[Terms]) -> tuple[float, Features]:
         features = self.features(claim, question, vector, sources, source_vectors, question_vector, new_vector,
                                  source_terms)
         if self.judge_model is not None and sources:
             features = replace(features, judge=self.judge_model.log_odds(claim, sources, question))
-        return self.head.probability(features)
+        return self.head.probability(features), features
 
     def _alternatives(self, single: list[float], rows: Sequence[int], citations: Sequence[Citation],
                       k: int = 2) -> tuple[int, ...]:

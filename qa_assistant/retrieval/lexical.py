@@ -14,32 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are aren as at be because been before
-    being below between both but by can cannot could couldn did didn do does doesn doing don down during
-    each few for from further had hadn has hasn have haven having he her here hers herself him himself his
-    how i if in into is isn it its itself just let me more most mustn my myself no nor not now of off on
-    once only or other ought our ours ourselves out over own same shan she should shouldn so some such
-    than that the their theirs them themselves then there these they this those through to too under
-    until up upon very was wasn we were weren what when where which while who whom whose why will with
-    won would wouldn you your yours yourself yourselves s t d ll m re ve""".split()
-)
+from .terms import STOPWORDS, stem
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _stem(word: str) -> str:
-    """A deliberately tiny suffix rule set: plural and possessive forms meet their singular."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def tokenize(text: str) -> list[str]:
     """Lowercased word tokens without English stopwords, lightly stemmed."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
 @dataclass
