@@ -144,12 +144,12 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, embedder: C
     if os.access(locked, os.R_OK):  # running as root: permissions do not stop reads, so inject the error
         real_open = os.open
 
-        def refuse_locked(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-            if Path(path).name == "locked.txt":
-                raise PermissionError(13, "Permission denied", str(path))
+        def refusing_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if os.fspath(path).endswith("locked.txt"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
             return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(os, "open", refuse_locked)
+        monkeypatch.setattr(os, "open", refusing_open)
     settings = Settings(articles_dir=root, index_dir=tmp_path / "index", max_file_bytes=2000)
 
     report = update_index(settings, embedder)
@@ -159,6 +159,11 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, embedder: C
     assert "permission denied" in failed["locked.txt"]
     assert all("\n" not in error for error in failed.values())
     assert report.added == 2
+    embedder.calls = 0
+    again = update_index(settings, embedder)  # the failures are remembered: nothing to do, no model needed
+    assert {f.path for f in again.failed} == set(failed) and again.generation == report.generation
+    assert embedder.calls == 0 and index_status(settings).pending == 0
+    assert {f.path for f in index_status(settings).failed} >= {"empty.txt", "binary.txt", "boiler.html"}
     texts = contents(settings)
     assert set(texts) == {"good.txt", "latin1.txt"}
     assert "Genève" in texts["latin1.txt"]
@@ -191,8 +196,8 @@ def test_rebuild_keeps_content_and_cleans_old_generations(settings: Settings, em
     for _ in range(3):
         report = update_index(settings, embedder, rebuild=True)
     assert report.added == 3 and contents(settings) == before
-    generations = sorted(p.name for p in settings.index_dir.iterdir() if p.name.startswith("gen-"))
-    assert generations == [f"gen-{report.generation - 1}", f"gen-{report.generation}"]
+    epochs = sorted(p.name for p in settings.index_dir.iterdir() if p.name.startswith("epoch-"))
+    assert len(epochs) == 1 and report.generation == 4  # numbers keep growing across rebuilds
     (settings.index_dir / "conversations").mkdir()
     update_index(settings, embedder, rebuild=True)
     assert (settings.index_dir / "conversations").is_dir()
