@@ -307,18 +307,22 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="index-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, object]] = []
+
+    def done(row: dict[str, object]) -> None:
+        row["load_average"] = round(os.getloadavg()[0], 2)
+        rows.append(row)
+        if not args.json:  # each row as soon as it is measured
+            print(json.dumps(row, indent=1), flush=True)
+
     if args.bbc:
-        rows.append(bbc(work))
+        done(bbc(work))
     sentences = bbc_sentences()
     for n in [int(x) for x in args.sizes.split(",") if x]:
-        rows.append(synthetic(n, work, sentences))
-    load = os.getloadavg()[0]
+        done(synthetic(n, work, sentences))
     if args.json:
-        print(json.dumps({"rows": rows, "load_average": load}))
+        print(json.dumps({"rows": rows}))
     else:
-        for row in rows:
-            print(json.dumps(row, indent=1))
-        print(f"load average {load:.2f} on {os.cpu_count()} cpus; synthetic rows use the stand-in embedder")
+        print(f"on {os.cpu_count()} cpus; synthetic rows use the stand-in embedder (no model)")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 
