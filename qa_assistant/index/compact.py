@@ -112,15 +112,15 @@ def _restore_codes(conn: sqlite3.Connection, old_ivf: vectors.FaissVectors) -> N
         found = old_ivf.vectors(ids[start:start + _CHUNK])
         pairs = list(found.items())
         codes = codec.encode(np.stack([v for _, v in pairs]), codec.PASSAGE_BITS) if pairs else []
-        conn.executemany("UPDATE passages SET vector = ? WHERE id = ?",
-                         [(code, pid) for (pid, _), code in zip(pairs, codes, strict=True)])
+        conn.executemany("INSERT OR REPLACE INTO passage_vectors (passage_id, vector) VALUES (?, ?)",
+                         [(pid, code) for (pid, _), code in zip(pairs, codes, strict=True)])
 
 
 def _delta_chunks(conn: sqlite3.Connection, dimension: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     last = -1
     while True:
-        rows = conn.execute("SELECT id, vector FROM passages WHERE vector IS NOT NULL AND id > ? "
-                            "ORDER BY id LIMIT ?", (last, _CHUNK)).fetchall()
+        rows = conn.execute("SELECT passage_id, vector FROM passage_vectors WHERE passage_id > ? "
+                            "ORDER BY passage_id LIMIT ?", (last, _CHUNK)).fetchall()
         if not rows:
             return
         last = rows[-1][0]
@@ -152,7 +152,7 @@ def _write_ivf(conn: sqlite3.Connection, folder: Path, dimension: int, n_passage
 
     faiss.extract_index_ivf(index).set_direct_map_type(faiss.DirectMap.NoMap)  # type: ignore[attr-defined]
     vectors.write(index, folder / vectors.FAISS_NAME)
-    conn.execute("UPDATE passages SET vector = NULL WHERE vector IS NOT NULL")
+    conn.execute("DELETE FROM passage_vectors")  # the IVF file is now their only copy (freed pages are reused)
     return spec
 
 

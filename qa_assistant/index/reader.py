@@ -140,7 +140,7 @@ class IndexReader:
         self.bm25 = Bm25(base_postings, delta, tombstones)
         self.tombstones = len(tombstones)
         self.delta_passages = delta.n_rows
-        rows = self._conn.execute("SELECT id, vector FROM passages WHERE vector IS NOT NULL ORDER BY id").fetchall()
+        rows = self._conn.execute("SELECT passage_id, vector FROM passage_vectors ORDER BY passage_id").fetchall()
         matrix = codec.decode([r[1] for r in rows], dimension, codec.PASSAGE_BITS)
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         exact = vectors.FaissVectors.flat(dimension, np.array([r[0] for r in rows], np.int64), matrix)

@@ -2,7 +2,8 @@
 store holds nothing but what the program creates (no triggers, views or other SQL).
 
 Articles keep their text once (UTF-8, zlib-compressed: BBC news 2× smaller);
-sentences and passages are offsets into it with a compact vector code (:mod:`.codec`).  Passage postings not yet merged into the
+sentences and passages are offsets into it with a compact vector code (:mod:`.codec`).  Passage vector codes live in
+``passage_vectors`` except for the passages an IVF base file holds.  Passage postings not yet merged into the
 immutable base files wait in ``delta_terms``; base passages that were deleted are
 ``tombstones`` until the next merge.  Files that failed to index are remembered
 by size and mtime in ``failures``.
@@ -47,10 +48,9 @@ CREATE TABLE passages (
     last_sentence INTEGER NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
-    vector BLOB,
     UNIQUE (article_id, position)
 );
-CREATE INDEX passages_with_vector ON passages(id) WHERE vector IS NOT NULL;
+CREATE TABLE passage_vectors (passage_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE delta_terms (passage_id INTEGER PRIMARY KEY, terms BLOB NOT NULL);
 CREATE TABLE tombstones (passage_id INTEGER PRIMARY KEY);
 CREATE TABLE failures (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, error TEXT NOT NULL);

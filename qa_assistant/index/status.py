@@ -86,8 +86,7 @@ def _passage_problems(reader: IndexReader) -> list[str]:
         if len(only_store):
             problems.append(f"{len(only_store)} stored passages are missing from {what} (first: {only_store[0]})")
     width = 2 + reader.meta.dimension
-    n_bad = reader.query("SELECT count(*) FROM passages WHERE vector IS NOT NULL AND length(vector) != ?",
-                         (width,))[0][0]
+    n_bad = reader.query("SELECT count(*) FROM passage_vectors WHERE length(vector) != ?", (width,))[0][0]
     n_bad += reader.query("SELECT count(*) FROM sentences WHERE length(vector) != ?",
                           (2 + (reader.meta.dimension + 1) // 2,))[0][0]
     if n_bad:

@@ -102,8 +102,9 @@ class StoreWriter:
         self.conn.execute(
             "INSERT OR IGNORE INTO tombstones (passage_id) SELECT id FROM passages WHERE article_id = ? "
             "AND id NOT IN (SELECT passage_id FROM delta_terms)", (article_id,))
-        self.conn.execute("DELETE FROM delta_terms WHERE passage_id IN "
-                          "(SELECT id FROM passages WHERE article_id = ?)", (article_id,))
+        for table in ("delta_terms", "passage_vectors"):
+            self.conn.execute(f"DELETE FROM {table} WHERE passage_id IN "
+                              "(SELECT id FROM passages WHERE article_id = ?)", (article_id,))
         self.conn.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self.conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
 
@@ -118,10 +119,12 @@ class StoreWriter:
         for position, (first, last) in enumerate(doc.passages):
             start, end = doc.sentences[first].start, doc.sentences[last - 1].end
             cur = self.conn.execute(
-                'INSERT INTO passages (article_id, position, first_sentence, last_sentence, start, "end", vector) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (article_id, position, first, last, start, end, passage_codes[position]),
+                'INSERT INTO passages (article_id, position, first_sentence, last_sentence, start, "end") '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, position, first, last, start, end),
             )
+            self.conn.execute("INSERT INTO passage_vectors (passage_id, vector) VALUES (?, ?)",
+                              (int(cur.lastrowid or 0), passage_codes[position]))
             terms = pack_terms(tokenize(doc.text[start:end]), self._term_keys)
             if self.postings is not None:
                 self.postings.add(int(cur.lastrowid or 0), terms)

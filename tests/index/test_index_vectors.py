@@ -79,7 +79,7 @@ def test_index_switches_kind_by_size(tmp_path: Path, monkeypatch: object) -> Non
     with open_index(settings.index_dir) as reader:
         assert reader.meta.faiss_kind == vectors.IVF and reader.counts()[2] == 40
         assert int(reader.meta_values["faiss_nprobe"]) >= 1
-        held = reader.query("SELECT count(*) FROM passages WHERE vector IS NOT NULL")[0][0]
+        held = reader.query("SELECT count(*) FROM passage_vectors")[0][0]
         assert held == 0  # the IVF file is the only copy of the base vectors
     assert verify_index(settings) == []
     (root / "extra.txt").write_text("Extra\n\nOne more article here.\n", encoding="utf-8")
@@ -98,7 +98,7 @@ def test_index_switches_kind_by_size(tmp_path: Path, monkeypatch: object) -> Non
     update_index(settings, HashEmbedder())  # 19 passages: back to exact search
     with open_index(settings.index_dir) as reader:
         assert reader.meta.faiss_kind == vectors.FLAT and reader.counts()[2] == 19
-        assert reader.query("SELECT count(*) FROM passages WHERE vector IS NULL")[0][0] == 0
+        assert reader.query("SELECT count(*) FROM passage_vectors")[0][0] == 19
     assert verify_index(settings) == []
 
 
