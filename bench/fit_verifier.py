@@ -316,6 +316,8 @@ def main() -> None:
     parser.add_argument("--model", action="append", default=[],
                         help="judge GGUF: 'default' (packaged SmolLM2) or a path; repeatable")
     parser.add_argument("--write", action="store_true", help="write the heads into verifier.json")
+    parser.add_argument("--judge-only", action="store_true",
+                        help="with --write: replace only the judge heads, keep the file's lexical head")
     args = parser.parse_args()
     eval_dir = shared_eval(args.shared)
     rng = random.Random(7)
@@ -361,8 +363,12 @@ def main() -> None:
         calibration(head, pairs)
     if args.write:
         path = heads_path()
+        written = {name: head.to_json() for name, head in heads.items()}
+        if args.judge_only:
+            old = json.loads(path.read_text(encoding="utf-8"))
+            written = {**old["heads"], **{k: v for k, v in written.items() if k != LEXICAL}}
         payload = {"version": 1, "fitted_by": "python bench/fit_verifier.py " + " ".join(sys.argv[1:]),
-                   "heads": {name: head.to_json() for name, head in heads.items()}}
+                   "heads": written}
         path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {path}")
 
