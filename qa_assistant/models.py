@@ -247,13 +247,6 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Status:
-    """Progress of slow start-up work (loading models, opening the index)."""
-
-    message: str
-
-
-@dataclass(frozen=True)
 class Retrieved:
     passages: tuple[RetrievedPassage, ...]
     citations: tuple[Citation, ...]
@@ -275,4 +268,4 @@ class Done:
     answer: Answer
 
 
-AnswerEvent = Status | Retrieved | Token | SentenceChecked | Done
+AnswerEvent = Retrieved | Token | SentenceChecked | Done

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from ..chats.store import Conversation, ConversationStore
 from ..errors import QAError
-from ..models import Done, Retrieved, SentenceChecked, Status, Token
+from ..models import Done, Retrieved, SentenceChecked, Token
 from . import messages as msg
 from .backend import Backend, llm_label
 from .conversation_view import ConversationView
@@ -164,8 +164,6 @@ class QAApp(IndexView, ConversationView):
             view.add_checked(event.sentence)
             view.set_state(f"Checking citations… {len(view.checked)} sentence(s)")
             self.chat.refresh_sources(view)
-        elif isinstance(event, Status):
-            view.set_state(event.message)
         elif isinstance(event, Done):
             await self._finish(view, event)
 
@@ -250,10 +248,10 @@ class QAApp(IndexView, ConversationView):
             self.notify("The index is still loading; try again in a moment.", severity="warning")
             return
         try:
-            article = engine.reader.article_by_path(citation.article)
-            if article is None:
+            opened = engine.article(citation.article)
+            if opened is None:
                 raise QAError(f"article {citation.article} is no longer in the index (updated since the answer)")
-            text = engine.reader.article_text(article.id)
+            article, text = opened
         except QAError as exc:
             self.notify(str(exc), title="Cannot open the article", severity="error")
             return
