@@ -86,6 +86,15 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class IndexedArticle:
+    """An article as the index holds it, with its text and sentences: what the article view shows."""
+
+    article: Article
+    text: str
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
 class IndexMeta:
     format_version: int
     embedder: str
@@ -345,13 +354,6 @@ def _sentence_from_json(i: int, s: Any) -> AnswerSentence:
 
 
 @dataclass(frozen=True)
-class Status:
-    """Progress of slow start-up work (loading models, opening the index)."""
-
-    message: str
-
-
-@dataclass(frozen=True)
 class Retrieved:
     passages: tuple[RetrievedPassage, ...]
     citations: tuple[Citation, ...]
@@ -373,4 +375,4 @@ class Done:
     answer: Answer
 
 
-AnswerEvent = Status | Retrieved | Token | SentenceChecked | Done
+AnswerEvent = Retrieved | Token | SentenceChecked | Done

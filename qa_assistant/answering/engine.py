@@ -3,6 +3,10 @@
 Retrieval picks numbered source sentences; then either the local LLM answers
 from them (and the program checks every sentence of its answer against the
 sources) or, in extractive mode, the best sources themselves are the answer.
+When the evidence says the articles do not answer the question, the answer is
+a refusal that still lists the closest sentences found (``refusal.py``).  The
+model's answer is never swapped for another: a sentence the sources do not
+support stays, marked, with the closest sources offered beside it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ..config import Settings
 from ..errors import IndexMissingError, ModelLoadError
@@ -20,6 +24,7 @@ from ..models import (
     AnswerSentence,
     Citation,
     Done,
+    IndexedArticle,
     Mode,
     Retrieved,
     RetrievedPassage,
@@ -28,16 +33,25 @@ from ..models import (
     Token,
     UpdateProgress,
 )
-from ..retrieval import Context, HybridRetriever, build_context, covers, score_sentences
+from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .extractive import choose, extractive_answer
+from .refusal import Evidence, RefusalModel, retrieval_evidence
 
 if TYPE_CHECKING:
-    from ..embedding.embedder import Embedder
+    import numpy as np
 
-NOT_COVERED = "The articles do not cover this question."
-NOT_COVERED_NOTICE = "Nothing in the articles is close enough to the question to answer it."
-UNSUPPORTED_NOTICE = ("The model's answer was not supported by the articles; "
-                      "showing the most relevant source sentences instead.")
+    from ..citations import SupportChecker
+    from ..embedding.embedder import Embedder
+    from ..index.reader import IndexReader
+    from .llm import LocalLLM
+    from .prompts import PromptFiles, PromptTemplates
+
+NOT_COVERED = "The articles do not say."
+"""The text of every refusal (``Answer.refused``), in both modes."""
+REFUSED_NOTICE = "Nothing in the articles answers this question; the closest sentences found are listed."
+UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; "
+                      "the closest source sentences are offered beside each one.")
+PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
 IndexUpdate = Literal["never", "missing", "always"]
 MAX_ANSWER_SENTENCES = 3
 """The prompt asks for one to three sentences; generation stops when a fourth begins."""
@@ -68,17 +82,44 @@ class _Asked(TypedDict):
 class Engine:
     """Loads models and the index once; answers questions as a stream of events."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
+                 refusal: RefusalModel | None = None) -> None:
         self.settings = settings
         self.mode: Mode = "extractive" if settings.extractive else "llm"
         self.notice: str | None = None
-        self.reader: Any = None
+        self.reader: IndexReader | None = None
+        self.refusal = refusal or RefusalModel()
         self._embedder: Embedder | None = embedder
-        self._llm: Any = None
-        self._templates: Any = None
-        self._checker: Any = None
+        self._llm: LocalLLM | None = None
+        self._prompts: PromptFiles | None = None
+        self._checker: SupportChecker | None = None
         self._retriever: HybridRetriever | None = None
         self._lock = threading.Lock()
+
+    # --- what the UIs may read ----------------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        """The answering model as the UIs name it: "extractive", or the GGUF's name."""
+        if self.mode == "extractive":
+            return "extractive"
+        if self._llm is not None and self._llm.name:
+            return self._llm.name
+        return self.settings.model_path.stem if self.settings.model_path else PACKAGED_MODEL_NAME
+
+    def article(self, path: str) -> IndexedArticle | None:
+        """The indexed article at ``path`` (relative to the articles folder) with its text and
+        sentences, or None when it is not in the index (any more)."""
+        self.load()
+        reader = self._require_reader()
+        found = reader.article_by_path(path)
+        if found is None:
+            return None
+        return IndexedArticle(found, reader.article_text(found.id), tuple(reader.sentences(found.id)))
+
+    def _require_reader(self) -> IndexReader:
+        assert self.reader is not None, "load() opens the index"
+        return self.reader
 
     # --- loading -----------------------------------------------------------------
 
@@ -106,10 +147,11 @@ class Engine:
         self._open_index()
 
     def _load_llm(self) -> None:
-        from ..citations import SupportChecker  # noqa: F401  (fail early if the checker is unavailable)
         from .llm import LocalLLM
-        from .prompts import load_prompts
+        from .prompts import PromptFiles
 
+        prompts = PromptFiles(self.settings)
+        prompts.current()  # a bad prompt file is reported now, not at the first question
         try:
             self._llm = LocalLLM.load(self.settings)
         except ModelLoadError as exc:
@@ -118,7 +160,7 @@ class Engine:
             self.mode = "extractive"
             self.notice = f"Answering with source sentences only: {exc}"
             return
-        self._templates = load_prompts(self.settings)
+        self._prompts = prompts
 
     def _update_index(self, update: IndexUpdate, progress: Callable[[UpdateProgress], None] | None,
                       status: Callable[[str], None]) -> None:
@@ -132,6 +174,7 @@ class Engine:
                 if not self.settings.articles_dir.is_dir():
                     raise
         status(f"Indexing {self.settings.articles_dir}…")
+        assert self._embedder is not None
         update_index(self.settings, self._embedder, progress=progress)
 
     def _open_index(self) -> None:
@@ -172,7 +215,7 @@ class Engine:
         """Yield Retrieved, Token..., SentenceChecked..., then Done(answer)."""
         started = time.perf_counter()
         self.load()
-        if self.reader.is_stale():
+        if self._require_reader().is_stale():
             self.reload_index()
         retriever = self._retriever
         assert retriever is not None
@@ -183,31 +226,33 @@ class Engine:
             standalone = standalone_question(question, history)
         hits = retriever.retrieve(standalone, self.settings.top_k_passages)
         ranked = score_sentences(hits, retriever.stats)
+        evidence = retrieval_evidence(hits, ranked, retriever.stats)
         base = _Asked(question=question, id=question_id, standalone_question=standalone, passages=hits.passages)
-        if not covers(hits):
-            timings = {"retrieve": _ms(time.perf_counter() - started)}
-            yield Retrieved(hits.passages, (), standalone)
-            yield Token(NOT_COVERED)
-            timings["total"] = _ms(time.perf_counter() - started)
-            yield Done(Answer(answer=NOT_COVERED, mode=self.mode, sentences=(), citations=(), timings_ms=timings,
-                              notice=NOT_COVERED_NOTICE, **base))
-            return
-        fits = self._fits(standalone) if self.mode == "llm" else None
+        llm = self._llm if self.mode == "llm" else None
+        fits = self._fits(standalone) if llm is not None and covers(hits) else None
         context = build_context(ranked, self.settings.context_sentences, self._previous, retriever.article, fits)
         timings = {"retrieve": _ms(time.perf_counter() - started)}
         yield Retrieved(hits.passages, context.citations, standalone)
 
-        if self.mode == "extractive":
-            yield from self._extractive(ranked, context, base, timings, started, self.notice)
-            return
-        yield from self._generate(standalone, ranked, context, base, timings, started, cancel)
+        if not covers(hits) or (llm is None and self.refusal.refuse(evidence)):
+            yield Token(NOT_COVERED)
+            yield self._refusal(context, base, timings, started)
+        elif llm is None:
+            yield from self._extractive(ranked, context, base, timings, started)
+        else:
+            yield from self._generate(llm, standalone, context, evidence, base, timings, started, cancel)
 
-    def _extractive(self, ranked: Sequence[Any], context: Context, base: _Asked,
-                    timings: dict[str, float], started: float, notice: str | None,
-                    stream: bool = True) -> Iterator[AnswerEvent]:
-        """The best sources as the answer; ``stream=False`` when replacing a streamed answer."""
+    def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float) -> Done:
+        """The articles do not say: no answer sentence, the closest sentences found as citations."""
+        timings["total"] = _ms(time.perf_counter() - started)
+        return Done(Answer(answer=NOT_COVERED, mode=self.mode, sentences=(), citations=context.citations,
+                           timings_ms=timings, notice=self.notice or REFUSED_NOTICE, refused=True, **base))
+
+    def _extractive(self, ranked: Sequence[ScoredSentence], context: Context, base: _Asked,
+                    timings: dict[str, float], started: float) -> Iterator[AnswerEvent]:
+        """The best sources as the answer."""
         text, sentences = extractive_answer(choose(ranked), context)
-        for i, sentence in enumerate(sentences if stream else ()):
+        for i, sentence in enumerate(sentences):
             if i == 0:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             yield Token(sentence.text if i == 0 else " " + sentence.text)
@@ -215,20 +260,20 @@ class Engine:
             yield SentenceChecked(sentence)
         timings["total"] = _ms(time.perf_counter() - started)
         yield Done(Answer(answer=text, mode="extractive", sentences=tuple(sentences), citations=context.citations,
-                          timings_ms=timings, notice=notice, **base))
+                          timings_ms=timings, notice=self.notice, **base))
 
-    def _generate(self, standalone: str, ranked: Sequence[Any], context: Context, base: _Asked,
+    def _generate(self, llm: LocalLLM, standalone: str, context: Context, evidence: Evidence, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
-        from ..citations import split_answer
+        from ..citations import is_no_claim, split_answer, strip_markers
         from .prompts import render_messages
 
-        messages = render_messages(self._templates, standalone, context.citations)
+        messages = render_messages(self._current_prompts(), standalone, context.citations)
         parts: list[str] = []
         stop = threading.Event()
         kept: list[str] | None = None
         generate_start = time.perf_counter()
-        for piece in self._llm.stream_chat(messages, cancel=stop):
+        for piece in llm.stream_chat(messages, cancel=stop):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
@@ -239,43 +284,69 @@ class Engine:
                 break
         timings["generate"] = _ms(time.perf_counter() - generate_start)
         text = " ".join(kept) if kept is not None else "".join(parts).strip()
+        cancelled = cancel is not None and cancel.is_set()
 
         check_start = time.perf_counter()
         sentences = self._check(text, context.citations, standalone)
+        claims = [strip_markers(s.text) for s in sentences]
+        declined = bool(claims) and all(is_no_claim(c) or not c for c in claims)
+        if not cancelled:
+            asked = Evidence(evidence.best_cosine, evidence.coverage, model_declined=declined)
+            if self.refusal.refuse(asked):
+                timings["check"] = _ms(time.perf_counter() - check_start)
+                yield self._refusal(context, base, timings, started)
+                return
+        sentences = self._alternatives(sentences, claims, context.citations)
         timings["check"] = _ms(time.perf_counter() - check_start)
-        cancelled = cancel is not None and cancel.is_set()
-        if not cancelled and not any(s.verdict != "unsupported" for s in sentences):
-            yield from self._extractive(ranked, context, base, timings, started, UNSUPPORTED_NOTICE, stream=False)
-            return
         for sentence in sentences:
             yield SentenceChecked(sentence)
+        notice = self.notice
+        if sentences and not cancelled and all(s.verdict == "unsupported" for s in sentences):
+            notice = UNSUPPORTED_NOTICE
         timings["total"] = _ms(time.perf_counter() - started)
         yield Done(Answer(answer=text, mode="llm", sentences=tuple(sentences), citations=context.citations,
-                          timings_ms=timings, notice=self.notice, **base))
+                          timings_ms=timings, notice=notice, **base))
+
+    def _current_prompts(self) -> PromptTemplates:
+        assert self._prompts is not None, "load() reads the prompts with the model"
+        return self._prompts.current()
+
+    def _vectors(self, citations: Sequence[Citation]) -> np.ndarray | None:
+        return self._require_reader().sentence_vectors([c.sentence_id for c in citations]) if citations else None
 
     def _check(self, text: str, citations: Sequence[Citation], question: str | None = None) -> list[AnswerSentence]:
         if not text:
             return []
-        vectors = self.reader.sentence_vectors([c.sentence_id for c in citations]) if citations else None
-        return list(self._checker.check(text, citations, vectors, question=question))
+        assert self._checker is not None
+        return list(self._checker.check(text, citations, self._vectors(citations), question=question))
+
+    def _alternatives(self, sentences: list[AnswerSentence], claims: list[str],
+                      citations: Sequence[Citation]) -> list[AnswerSentence]:
+        """Offer the closest sources beside every sentence that is not supported."""
+        from .alternatives import NEEDS_ALTERNATIVES, with_alternatives
+
+        vectors = self._vectors(citations)
+        if vectors is None or self._embedder is None or not any(s.verdict in NEEDS_ALTERNATIVES for s in sentences):
+            return sentences
+        claim_vectors = self._embedder.encode(claims)
+        return with_alternatives(sentences, citations, vectors, claim_vectors)
 
     def _fits(self, question: str) -> Callable[[Sequence[Citation]], bool]:
-        """Whether a prompt with these sources leaves room for the answer in the model's window."""
+        """Whether a prompt with these sources leaves ``max_tokens`` for the answer in the model's window."""
         from .prompts import render_messages
 
-        room = self._llm.n_ctx - self.settings.max_tokens
+        llm, templates = self._llm, self._current_prompts()
+        assert llm is not None
 
         def fits(citations: Sequence[Citation]) -> bool:
-            messages = render_messages(self._templates, question, citations)
-            used = sum(self._llm.count_tokens(m["content"]) + 8 for m in messages)
-            return used <= room
+            return llm.room(render_messages(templates, question, citations)) >= self.settings.max_tokens
 
         return fits
 
     def _previous(self, sentence: Sentence) -> Sentence | None:
         if sentence.position == 0:
             return None
-        found = self.reader.sentences(sentence.article_id, sentence.position - 1, sentence.position)
+        found = self._require_reader().sentences(sentence.article_id, sentence.position - 1, sentence.position)
         return found[0] if found else None
 
 

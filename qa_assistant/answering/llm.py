@@ -147,9 +147,24 @@ def _without_weight_repacking(enabled: bool) -> Iterator[None]:
             lib.llama_model_default_params = original
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt as the model reads it: its tokens (counted once) and the strings that end an answer."""
+
+    tokens: tuple[int, ...]
+    stop: tuple[str, ...]
+
+
 @dataclass
 class LocalLLM:
-    """A loaded GGUF model.  One generation at a time (the instance holds a lock)."""
+    """A loaded GGUF model.  One generation at a time (the instance holds a lock).
+
+    Prompts are rendered with the GGUF's own chat template and tokenised once
+    (``prompt``); the same tokens decide whether a prompt fits the window and
+    are what llama.cpp evaluates.  llama.cpp keeps the KV state of the last
+    prompt, so the next one only evaluates what follows their common prefix
+    (the system prompt comes first for that reason).
+    """
 
     llama: Any
     path: Path
@@ -157,6 +172,8 @@ class LocalLLM:
     has_chat_template: bool
     name: str = ""
     n_ctx: int = 0
+    _formatter: Any = field(default=None, repr=False)
+    _prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -180,13 +197,15 @@ class LocalLLM:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelLoadError(f"model_path {path}: llama.cpp could not load it ({first}); {_FIX}") from None
         metadata = getattr(llama, "metadata", None) or {}
+        template = metadata.get("tokenizer.chat_template")
         return cls(
             llama=llama,
             path=path,
             settings=settings,
-            has_chat_template=bool(metadata.get("tokenizer.chat_template")),
+            has_chat_template=bool(template),
             name=path.stem,
             n_ctx=llama.n_ctx(),
+            _formatter=_chat_formatter(llama, template) if template else None,
         )
 
     @property
@@ -200,30 +219,51 @@ class LocalLLM:
             return 0
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    def prompt(self, messages: list[dict[str, str]]) -> Prompt:
+        """The messages rendered as the model will read them, tokenised (cached: counted once)."""
+        if self._formatter is not None:
+            rendered = self._formatter(messages=messages)
+            text, stop = rendered.prompt, tuple(s for s in rendered.stop if s)
+            add_bos = not rendered.added_special
+        else:
+            text, stop, add_bos = plain_prompt(messages), ("\n\nQuestion:", "\n\n\n"), True
+        key = f"{add_bos}\x00{text}"
+        found = self._prompts.get(key)
+        if found is None:
+            tokens = self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+            found = Prompt(tuple(tokens), stop)
+            if len(self._prompts) >= 16:
+                self._prompts.clear()
+            self._prompts[key] = found
+        return found
+
     def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        """Tokens of the whole prompt as the model will see it (template included, approximately)."""
-        if self.has_chat_template:
-            # role markers and separators cost a few tokens per message
-            return sum(self.count_tokens(m.get("content", "")) + 6 for m in messages) + 4
-        return self.count_tokens(plain_prompt(messages)) + 1
+        """Tokens of the whole prompt, template included: the one count the engine and generation use."""
+        return len(self.prompt(messages).tokens)
+
+    def room(self, messages: list[dict[str, str]]) -> int:
+        """Tokens left for the answer after this prompt in the model's window."""
+        return self.n_ctx - self.prompt_tokens(messages)
 
     def stream_chat(
         self,
         messages: list[dict[str, str]],
         cancel: threading.Event | None = None,
         *,
-        grammar: str | None = None,
         max_tokens: int | None = None,
     ) -> Iterator[str]:
         """Yield the answer's text pieces as the model produces them.
 
         ``cancel`` is checked between tokens; once set, generation stops and the
-        iterator ends.  ``grammar`` is an optional GBNF grammar constraining the
-        output.  Raises ContextOverflowError when the prompt leaves no room to answer.
+        iterator ends.  Raises ContextOverflowError when the prompt leaves no room to answer.
         """
-        budget = self._budget(messages, max_tokens)
+        prompt = self.prompt(messages)
+        budget = self._budget(prompt, max_tokens)
         with self._lock:
-            stream = self._start(messages, budget, grammar)
+            stream = iter(self.llama.create_completion(
+                prompt=list(prompt.tokens), stream=True, temperature=self.settings.temperature,
+                max_tokens=budget, stop=list(prompt.stop),
+            ))
             try:
                 while not (cancel is not None and cancel.is_set()):
                     try:
@@ -236,7 +276,7 @@ class LocalLLM:
                         raise ContextOverflowError(
                             f"n_ctx {self.n_ctx}: {exc}; raise n_ctx or lower context_sentences in qa-assistant.toml"
                         ) from None
-                    piece = self._piece(chunk)
+                    piece = chunk["choices"][0].get("text") or ""
                     if piece:
                         yield piece
             finally:
@@ -244,41 +284,33 @@ class LocalLLM:
                 if close is not None:
                     close()
 
-    def _budget(self, messages: list[dict[str, str]], max_tokens: int | None) -> int:
+    def _budget(self, prompt: Prompt, max_tokens: int | None) -> int:
         wanted = max_tokens if max_tokens is not None else self.settings.max_tokens
-        used = self.prompt_tokens(messages)
+        used = len(prompt.tokens)
         room = self.n_ctx - used
-        if room < 16:
+        if room < MIN_ANSWER_TOKENS:
             raise ContextOverflowError(
-                f"n_ctx {self.n_ctx}: the prompt needs about {used} tokens and leaves no room to answer; "
+                f"n_ctx {self.n_ctx}: the prompt needs {used} tokens and leaves no room to answer; "
                 "raise n_ctx or lower context_sentences in qa-assistant.toml"
             )
         return max(1, min(wanted, room))
-
-    def _start(self, messages: list[dict[str, str]], budget: int, grammar: str | None) -> Iterator[Any]:
-        kwargs: dict[str, Any] = {
-            "stream": True,
-            "temperature": self.settings.temperature,
-            "max_tokens": budget,
-        }
-        if grammar:
-            from llama_cpp import LlamaGrammar
-
-            kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-        if self.has_chat_template:
-            return iter(self.llama.create_chat_completion(messages=messages, **kwargs))
-        return iter(self.llama.create_completion(
-            prompt=plain_prompt(messages), stop=["\n\nQuestion:", "\n\n\n"], **kwargs
-        ))
-
-    def _piece(self, chunk: dict[str, Any]) -> str:
-        choice = chunk["choices"][0]
-        if self.has_chat_template:
-            return choice.get("delta", {}).get("content") or ""
-        return choice.get("text") or ""
 
     def close(self) -> None:
         """Free the model's memory now rather than at garbage collection."""
         close = getattr(self.llama, "close", None)
         if close is not None:
             close()
+
+
+MIN_ANSWER_TOKENS = 16
+"""A prompt that leaves fewer tokens than this for the answer is refused (ContextOverflowError)."""
+
+
+def _chat_formatter(llama: Any, template: str) -> Any:
+    """The GGUF's chat template as llama-cpp-python itself renders it (same tokens, same stop)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def text(token: int) -> str:
+        return "" if token < 0 else llama.detokenize([token], special=True).decode("utf-8", errors="replace")
+
+    return Jinja2ChatFormatter(template=template, eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos()))

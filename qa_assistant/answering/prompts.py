@@ -74,6 +74,38 @@ def load_prompts(settings: Settings) -> PromptTemplates:
     return PromptTemplates(system=system.strip(), user=user.strip(), folder=folder)
 
 
+class PromptFiles:
+    """The templates of ``settings.prompts_dir``, read again whenever a file changes.
+
+    ``current()`` costs two ``stat`` calls when nothing changed, so the engine asks
+    for it at every question: edits apply from the next question of a running
+    chat or ``--batch``.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._stamp: tuple[tuple[int, int] | None, ...] | None = None
+        self._templates: PromptTemplates | None = None
+
+    def _stamp_now(self) -> tuple[tuple[int, int] | None, ...]:
+        stamps: list[tuple[int, int] | None] = []
+        for name in (SYSTEM_FILE, USER_FILE):
+            try:
+                st = (self._settings.prompts_dir / name).stat()
+                stamps.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                stamps.append(None)
+        return tuple(stamps)
+
+    def current(self) -> PromptTemplates:
+        """The templates as the files are now (raises PromptError naming a bad file)."""
+        stamp = self._stamp_now()
+        if self._templates is None or stamp != self._stamp:
+            self._templates = load_prompts(self._settings)
+            self._stamp = stamp
+        return self._templates
+
+
 _WS = re.compile(r"\s+")
 
 

@@ -59,7 +59,7 @@ def _final(events: Iterator[Any], stream: bool) -> tuple[Any, str]:
 
 
 def print_answer(answer: Any, streamed: str) -> None:
-    """What follows the streamed tokens: the final answer if it changed, sources, verdicts."""
+    """What follows the streamed tokens: the final answer if it changed, sources, verdicts, alternatives."""
     from ..ingest import shown_path
 
     click.echo()
@@ -67,11 +67,16 @@ def print_answer(answer: Any, streamed: str) -> None:
         click.echo(f"\nAnswer: {answer.answer}")
     if answer.notice:
         click.echo(f"\nNote: {answer.notice}")
-    cited = sorted({n for s in answer.sentences for n in s.citations})
     by_n = {c.n: c for c in answer.citations}
-    if cited:
-        click.echo("\nSources:")
-        for n in cited:
+    if answer.refused:
+        shown = [c.n for c in answer.citations]
+        heading = "Closest sentences found (none answers the question):"
+    else:
+        shown = sorted({n for s in answer.sentences for n in (*s.citations, *s.alternatives)})
+        heading = "Sources:"
+    if shown:
+        click.echo(f"\n{heading}")
+        for n in shown:
             c = by_n[n]
             click.echo(f"  [{n}] {c.title} — \"{c.text}\" ({shown_path(c.article)}:{c.start}-{c.end})")
     if answer.sentences:
@@ -79,6 +84,8 @@ def print_answer(answer: Any, streamed: str) -> None:
         for s in answer.sentences:
             refs = "".join(f"[{n}]" for n in s.citations) or "no source"
             click.echo(f"  {VERDICT_MARKS.get(s.verdict, '?')} {s.verdict:<11} {refs} ({s.support:.2f}) {s.text}")
+            if s.alternatives:
+                click.echo(f"      closer sources: {''.join(f'[{n}]' for n in s.alternatives)}")
 
 
 def batch_lines(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | None, str]]:

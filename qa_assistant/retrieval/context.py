@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..ingest.instructions import addresses_model
 from ..models import Citation, Sentence
 from .scoring import ScoredSentence
 
@@ -63,15 +64,15 @@ def build_context(
     previous_sentence: Callable[[Sentence], Sentence | None],
     article: Callable[[int], tuple[str, str]],
     fits: Callable[[Sequence[Citation]], bool] | None = None,
-    must_include: Sequence[int] = (),
 ) -> Context:
     """Up to ``limit`` sources: the best sentences, with the sentence before where one leans back.
 
-    ``must_include`` (sentence ids) are taken first, whatever their rank.
+    A sentence that addresses a model (``ingest.instructions.addresses_model``) is
+    never a source, not even as the sentence before another.
     """
     picked: dict[int, Sentence] = {}
     priority: dict[int, int] = {}
-    order = sorted(ranked, key=lambda s: (s.hit.sentence.id not in must_include,))
+    order = [item for item in ranked if not addresses_model(item.hit.sentence.text)]
 
     def add(sentence: Sentence, rank: int) -> bool:
         if sentence.id in picked:
@@ -91,6 +92,8 @@ def build_context(
         if sentence.id in picked:
             continue
         before = previous_sentence(sentence) if leans_back(sentence.text) and len(picked) + 2 <= limit else None
+        if before is not None and addresses_model(before.text):
+            before = None
         new_before = before is not None and before.id not in picked
         if before is not None and not add(before, rank):
             break

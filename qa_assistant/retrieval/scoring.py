@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..ingest.instructions import addresses_model
 from .hybrid import PassageHits, SentenceHit
 from .lexical import TermStats, overlap_share
 
@@ -99,7 +100,7 @@ class ScoredSentence:
 
 
 def score_sentences(hits: PassageHits, stats: TermStats, weights: Weights | None = None) -> list[ScoredSentence]:
-    """The sentences of the retrieved passages, best first."""
+    """The sentences of the retrieved passages, best first; sentences that address a model are left out."""
     w = weights or Weights()
     kind = question_kind(hits.question)
     titles = {p.passage.article_id: p.article_title for p in hits.passages}
@@ -107,6 +108,8 @@ def score_sentences(hits: PassageHits, stats: TermStats, weights: Weights | None
     question_bigrams = _bigrams(hits.question_tokens)
     scored: list[ScoredSentence] = []
     for h in hits.sentences:
+        if addresses_model(h.sentence.text):
+            continue  # instructions inside an article stay data: never a candidate answer or support
         before = at.get((h.sentence.article_id, h.sentence.position - 1))
         after = at.get((h.sentence.article_id, h.sentence.position + 1))
         joint = h.lexical

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from ..chats.store import ConversationStore
 from ..errors import QAError
 from . import messages as msg
-from .backend import Backend, indexed_article, model_label
+from .backend import Backend, model_label
 from .conversation_actions import ConversationActions
 from .index_actions import IndexActions
 from .keys import app_bindings
@@ -123,7 +123,7 @@ class QAApp(App[None]):
             self.notify("The index is still loading; try again in a moment.", severity="warning")
             return
         try:
-            article = indexed_article(engine, citation.article)
+            article = engine.article(citation.article)
         except QAError as exc:
             self.notify(str(exc), title="Cannot open the article", severity="error")
             return

@@ -13,7 +13,6 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IndexMissingError, QAError
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
     from ..answering.engine import Engine
     from ..config import Settings
     from ..embedding.embedder import Embedder
-    from ..models import Answer, Article, Sentence
+    from ..models import Answer
 
 log = logging.getLogger(__name__)
 ENGINE_MODULES = ("qa_assistant.index", "qa_assistant.index.watch", "qa_assistant.embedding.embedder",
@@ -49,34 +48,12 @@ they cost the UI thread nothing later."""
 
 
 def model_label(engine: Engine | None, settings: Settings) -> str:
-    """What the status bar calls the answering model."""
-    if settings.extractive or (engine is not None and engine.mode == "extractive"):
+    """What the status bar calls the answering model (before the engine loads: from the settings)."""
+    if engine is not None:
+        return engine.model_name
+    if settings.extractive:
         return "extractive"
-    # TODO(answers): ``return engine.model_name`` once the Engine has it (issue 9).
     return settings.model_path.stem if settings.model_path else "SmolLM2-135M-Instruct"
-
-
-@dataclass(frozen=True)
-class IndexedArticle:
-    """An article as the index holds it: what the article view shows."""
-
-    article: Article
-    text: str
-    sentences: tuple[Sentence, ...]
-
-
-def indexed_article(engine: Engine, path: str) -> IndexedArticle | None:
-    """The article at ``path`` in the engine's index (None: not in it any more).
-
-    The one place the chat reads an article through the engine; it becomes a call
-    to ``Engine.article(path)`` when that lands (issue 9: the TUI never touches
-    ``engine.reader``).
-    """
-    reader = engine.reader
-    article = reader.article_by_path(path)
-    if article is None:
-        return None
-    return IndexedArticle(article, reader.article_text(article.id), tuple(reader.sentences(article.id)))
 
 
 def _replaced() -> bool:

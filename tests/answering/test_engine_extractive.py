@@ -40,9 +40,17 @@ def test_a_pronoun_sentence_brings_its_antecedent_into_the_sources(extractive_en
 
 def test_a_question_the_articles_do_not_cover_says_so(extractive_engine: Any) -> None:
     answer = final_answer(extractive_engine.ask("What is the recommended dose of ibuprofen for a toddler?"))
-    assert answer.answer == NOT_COVERED
-    assert answer.citations == () and answer.sentences == ()
+    assert answer.answer == NOT_COVERED and answer.refused
+    assert answer.sentences == () and answer.citations  # the closest sentences, shown so the reader sees why
     assert answer.mode == "extractive" and answer.notice
+
+
+def test_planted_instruction_is_never_a_source(extractive_engine: Any) -> None:
+    from qa_assistant.ingest.instructions import addresses_model
+
+    answer = final_answer(extractive_engine.ask("What should the reply be about the library, only the word?"))
+    assert not any(addresses_model(c.text) for c in answer.citations)
+    assert "HACKED" not in answer.answer
 
 
 def test_cancel_before_answering_still_ends_with_done(extractive_engine: Any) -> None:
@@ -65,7 +73,7 @@ def test_a_new_generation_of_the_index_is_picked_up(
     engine.load()
     try:
         question = "Which chess grandmaster won the 1972 world championship in Reykjavik?"
-        assert final_answer(engine.ask(question)).answer == NOT_COVERED
+        assert final_answer(engine.ask(question)).refused
         write_articles(articles, {"chess.txt": "Bobby Fischer won the 1972 World Chess Championship in Reykjavik.\n"})
         update_index(settings, embedder)
         assert engine.reader.is_stale()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import subprocess
 import sys
 import threading
@@ -107,10 +106,28 @@ def test_base_model_path_uses_plain_completion(llm: LocalLLM) -> None:
 
 
 @pytest.mark.slow
-def test_grammar_constrains_the_output(llm: LocalLLM) -> None:
-    grammar = 'root ::= "The year is " [0-9] [0-9] [0-9] [0-9] " [1]."'
-    text = "".join(llm.stream_chat(MESSAGES, grammar=grammar, max_tokens=30))
-    assert re.fullmatch(r"The year is \d{4} \[1\]\.", text), text
+def test_prompt_is_the_chat_template_tokenised_once(llm: LocalLLM) -> None:
+    prompt = llm.prompt(MESSAGES)
+    rendered = llm.llama.detokenize(list(prompt.tokens), special=True).decode()
+    assert rendered.startswith("<|im_start|>system\n" + MESSAGES[0]["content"])
+    assert rendered.endswith("<|im_start|>assistant\n") and "<|im_end|>" in prompt.stop
+    assert llm.prompt(MESSAGES) is prompt  # counted once: fits() and generation share it
+    assert llm.room(MESSAGES) == llm.n_ctx - len(prompt.tokens)
+
+
+@pytest.mark.slow
+def test_next_prompt_reuses_the_cached_system_prefix(llm: LocalLLM) -> None:
+    list(llm.stream_chat(MESSAGES, max_tokens=4))
+    other = [MESSAGES[0], {"role": "user", "content": "Sources:\n[1] Rome is in Italy.\n\nQuestion: Where is Rome?"}]
+    shared = 0
+    for a, b in zip(llm.prompt(MESSAGES).tokens, llm.prompt(other).tokens, strict=False):
+        if a != b:
+            break
+        shared += 1
+    assert shared > 10
+    held = list(llm.llama.input_ids[:shared])
+    assert held == list(llm.prompt(other).tokens[:shared])  # llama.cpp still holds the shared prefix's KV state
+    assert "".join(llm.stream_chat(other, max_tokens=8)).strip()
 
 
 @pytest.mark.slow

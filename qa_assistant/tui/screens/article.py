@@ -19,8 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from ...models import Citation
-    from ..backend import IndexedArticle
+    from ...models import Citation, IndexedArticle
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 INSTRUCTION_STYLE = "dim italic"
