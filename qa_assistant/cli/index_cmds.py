@@ -146,7 +146,9 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
     lines.append(f"Pending:   {pending}")
     if status.failed:
         lines.append(f"Failed:    {len(status.failed)} files (skipped until they change)")
-        lines += [f"  {f.path}: {f.error}" for f in status.failed]
+        from ..ingest import shown_path
+
+        lines += [f"  {shown_path(f.path)}: {f.error}" for f in status.failed]
     click.echo("\n".join(lines))
 
 
