@@ -45,6 +45,9 @@ _PATTERNS = (
     r"\bfrom now on,? you (?:are|will (?:act|answer|respond|reply|say|only|be)|must (?:answer|respond|reply|act|say))\b",
     rf"\byou are now (?:DAN\b|an? (?:{_MODEL}|unrestricted|unfiltered|jailbroken|new assistant)|in (?:developer|DAN|jailbreak) mode"
     r"|free (?:of|from) (?:your|all|any) (?:rules|restrictions)|no longer bound)",
+    r"\byou are now (?:an?|the|my) \w+(?: \w+)?\s*[:;,.!-]+\s*(?:tell|say|answer|reply|respond|write|ignore|act|speak|"
+    r"talk|claim|pretend)\b",
+    r"^\W*you are now (?:an?|the|my) \w+(?: \w+)?\W*$",
     r"\b(?:pretend (?:to be|you are|that you are)|role-?play as|you will now act)\b",
     rf"\bact as (?:an?|the|my) (?:{_MODEL}|unrestricted|unfiltered|jailbroken)\b",
     r"\b(?:do anything now|developer mode|jailbreak(?:ed)? mode|DAN mode)\b",
