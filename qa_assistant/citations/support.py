@@ -9,7 +9,8 @@ log-odds that the sources state it.  The head (``head.py``, weights in
 probability that the claim is right: that probability is the sentence's
 ``support``, and ``supported`` / ``partial`` are cut-offs on it chosen on right
 vs wrong claims.  A sentence that cites nothing gets the best single source
-attached as ``attributed`` when it clears ``partial``; a sentence that is not
+attached when it clears ``partial`` (its verdict is ``attributed`` only when
+that source supports it, else its own partial verdict); a sentence that is not
 supported gets ``alternatives``: the sources that come closest to it.
 
 The older score (``combine``: weighted cosine and content-word recall) stays
@@ -171,7 +172,8 @@ class SupportChecker:
         """The verdict for one sentence whose cited numbers are already known.
 
         ``cited`` numbers must name entries of ``citations``; with none, the best
-        single source is attributed when it clears the partial threshold.
+        single source is attached when it clears the partial threshold, and called
+        attributed only when it supports the sentence.
         ``attributed`` keeps the "attributed" verdict for a citation the program
         added earlier (re-checks of saved answers).
         """
@@ -196,7 +198,9 @@ class SupportChecker:
                                                   citation_vectors[rows], question_vector, new_vector,
                                                   [source_terms[r] for r in rows])
         verdict = head_verdict(probability, self.thresholds.supported, self.thresholds.partial, features)
-        if attributed and verdict != "unsupported":
+        if attributed and verdict == "supported":
+            # only a source that supports the sentence reads as "attributed"; a weaker one stays
+            # attached under the sentence's own verdict, so it never looks checked when it is not
             verdict = "attributed"
         chosen = tuple(citations[r].n for r in rows)
         alternatives = () if verdict in ("supported", "attributed") else self._alternatives(single, rows, citations)
