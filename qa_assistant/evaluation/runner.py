@@ -52,8 +52,14 @@ def load_eval_set(root: Path, limit: int | None = None) -> EvalSet:
 
 
 def default_index_dir(settings: Settings, root: Path) -> Path:
-    """A cached index per set folder: <cache_dir>/eval-indexes/<name>-<hash of its path>."""
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:10]
+    """A cached index per set folder: <cache_dir>/eval-indexes/<name>-<hash of its path and index format>.
+
+    The format is in the key, so a cache written by an older version is left alone and
+    built anew instead of refused (the user never made it, so never has to rebuild it).
+    """
+    from ..index.layout import FORMAT
+
+    digest = hashlib.sha256(f"{root.resolve()}|index format {FORMAT}".encode()).hexdigest()[:10]
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", root.resolve().name) or "set"
     return settings.cache_dir / "eval-indexes" / f"{safe}-{digest}"
 
