@@ -24,16 +24,28 @@ from ..models import IngestFailure
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ArticleFile:
     """One article file found under the articles folder."""
 
-    path: Path
-    """Absolute path (as found: a symbolic link stays a link)."""
+    fspath: str | os.PathLike[str]
+    """Absolute path (as found: a symbolic link stays a link); a plain str when listed,
+    since building a :class:`Path` for each of 100,000 files costs most of a listing."""
     relpath: str
     """Path relative to the articles folder, with forward slashes."""
     size: int
     mtime: float
+
+    def __init__(self, path: str | os.PathLike[str], relpath: str, size: int, mtime: float) -> None:
+        object.__setattr__(self, "fspath", path)
+        object.__setattr__(self, "relpath", relpath)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "mtime", mtime)
+
+    @property
+    def path(self) -> Path:
+        """The absolute path as a :class:`Path`, built on demand (for the few files that are read)."""
+        return Path(self.fspath)
 
 
 def is_article_name(name: str) -> bool:
@@ -85,14 +97,37 @@ def list_article_files(root: Path) -> tuple[list[ArticleFile], list[IngestFailur
     real_root = root.resolve()
     files: list[ArticleFile] = []
     failures: list[IngestFailure] = []
-    _walk(root, "", real_root, files, failures)
+    _walk(str(root), "", real_root, files, failures, _Reader())
     files.sort(key=lambda f: f.relpath)
     failures.sort(key=lambda f: f.path)
     return files, failures
 
 
-def _walk(folder: Path, prefix: str, real_root: Path,
-          files: list[ArticleFile], failures: list[IngestFailure]) -> None:
+class _Reader:
+    """Decides cheaply whether this process may read a regular file.
+
+    A file we own with the owner's read bit set is readable as far as permissions
+    go, so the common case costs no system call; any other file is opened (without
+    blocking) to find out.  A file that still cannot be read (a network share that
+    refuses root, say) is reported when it is read, as one changed since listing is.
+    """
+
+    def __init__(self) -> None:
+        self.euid = os.geteuid() if hasattr(os, "geteuid") else -1
+
+    def problem(self, fspath: str, relpath: str, st: os.stat_result) -> str | None:
+        if st.st_uid == self.euid and st.st_mode & stat.S_IRUSR:
+            return None
+        try:
+            fd = os.open(fspath, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            return _os_problem(relpath, exc)
+        os.close(fd)
+        return None
+
+
+def _walk(folder: str, prefix: str, real_root: Path,
+          files: list[ArticleFile], failures: list[IngestFailure], reader: _Reader) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
@@ -107,11 +142,11 @@ def _walk(folder: Path, prefix: str, real_root: Path,
                 if entry.is_dir(follow_symlinks=False) or is_article_name(entry.name):
                     _add_bad_name(relpath, failures)
             elif entry.is_symlink():
-                _add_link(entry, relpath, real_root, files, failures)
+                _add_link(entry, relpath, real_root, files, failures, reader)
             elif entry.is_dir(follow_symlinks=False):
-                _walk(Path(entry.path), relpath + "/", real_root, files, failures)
+                _walk(entry.path, relpath + "/", real_root, files, failures, reader)
             elif is_article_name(entry.name):
-                _add_file(Path(entry.path), relpath, entry.stat(follow_symlinks=False), files, failures)
+                _add_file(entry.path, relpath, entry.stat(follow_symlinks=False), files, failures, reader)
         except OSError as exc:
             failures.append(IngestFailure(relpath, _os_problem(relpath, exc)))
 
@@ -124,7 +159,7 @@ def _add_bad_name(relpath: str, failures: list[IngestFailure]) -> None:
 
 
 def _add_link(entry: os.DirEntry[str], relpath: str, real_root: Path,
-              files: list[ArticleFile], failures: list[IngestFailure]) -> None:
+              files: list[ArticleFile], failures: list[IngestFailure], reader: _Reader) -> None:
     try:
         target = Path(entry.path).resolve(strict=True)
     except FileNotFoundError:
@@ -152,24 +187,22 @@ def _add_link(entry: os.DirEntry[str], relpath: str, real_root: Path,
         return
     if is_dir:
         return  # its files are listed where they really are
-    _add_file(Path(entry.path), relpath, os.stat(entry.path), files, failures)
+    _add_file(entry.path, relpath, os.stat(entry.path), files, failures, reader)
 
 
-def _add_file(path: Path, relpath: str, st: os.stat_result,
-              files: list[ArticleFile], failures: list[IngestFailure]) -> None:
+def _add_file(fspath: str, relpath: str, st: os.stat_result,
+              files: list[ArticleFile], failures: list[IngestFailure], reader: _Reader) -> None:
     if not stat.S_ISREG(st.st_mode):
         failures.append(IngestFailure(
             relpath, f"{shown_path(relpath)} is {_kind(st.st_mode)}, not a regular file; "
             "remove it from the articles folder",
         ))
         return
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        failures.append(IngestFailure(relpath, _os_problem(relpath, exc)))
+    problem = reader.problem(fspath, relpath, st)
+    if problem is not None:
+        failures.append(IngestFailure(relpath, problem))
         return
-    os.close(fd)
-    files.append(ArticleFile(path=path, relpath=relpath, size=st.st_size, mtime=st.st_mtime))
+    files.append(ArticleFile(fspath, relpath, st.st_size, st.st_mtime))
 
 
 def _kind(mode: int) -> str:
@@ -214,7 +247,7 @@ def read_article_bytes(file: ArticleFile, max_bytes: int | None = None) -> bytes
     and never more than that is read.
     """
     try:
-        fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(file.fspath, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise IngestError(_os_problem(file.relpath, exc)) from None
     try:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from ingest_helpers import unprivileged
+from ingest_helpers import NOBODY, unprivileged
 
 from qa_assistant.config import Settings
 from qa_assistant.errors import IngestError
@@ -79,6 +79,28 @@ def test_unreadable_file_is_reported_and_the_rest_listed(world_readable_dir: Pat
     assert [f.relpath for f in files] == ["good.txt"]
     assert len(failures) == 1 and failures[0].path == "locked.txt"
     assert "permission denied" in failures[0].error and "chmod" in failures[0].error
+
+
+def test_own_file_without_the_owner_read_bit_is_reported_even_if_others_may_read(
+        world_readable_dir: Path) -> None:
+    # The listing trusts the owner's read bit instead of opening every file; the
+    # group and other bits do not apply to the owner, so such a file is still checked.
+    write(world_readable_dir / "good.txt").chmod(0o644)
+    locked = write(world_readable_dir / "owner-locked.txt")
+    if os.geteuid() == 0:
+        os.chown(locked, NOBODY, -1)
+    locked.chmod(0o044)
+    with unprivileged():
+        files, failures = list_article_files(world_readable_dir)
+    assert [f.relpath for f in files] == ["good.txt"]
+    assert [f.path for f in failures] == ["owner-locked.txt"] and "permission denied" in failures[0].error
+
+
+def test_listed_file_is_read_through_its_path(tmp_path: Path) -> None:
+    write(tmp_path / "sub" / "a.txt")
+    files, _ = list_article_files(tmp_path)
+    assert isinstance(files[0].fspath, str) and files[0].path == tmp_path / "sub" / "a.txt"
+    assert read_article_bytes(files[0]) == ARTICLE.encode()
 
 
 def test_reading_an_unreadable_file_raises_one_line(world_readable_dir: Path) -> None:
