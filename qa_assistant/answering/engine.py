@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 NOT_COVERED = "The articles do not say."
 """The text of every refusal (``Answer.refused``), in both modes."""
 REFUSED_NOTICE = "Nothing in the articles answers this question; the closest sentences found are listed."
+DECLINED_NOTICE = ("The model found no answer in the sources, but they look relevant; "
+                   "the best source sentences are shown instead.")
 UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; "
                       "the closest source sentences are offered beside each one.")
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -240,7 +242,7 @@ class Engine:
         elif llm is None:
             yield from self._extractive(ranked, context, base, timings, started)
         else:
-            yield from self._generate(llm, standalone, context, evidence, base, timings, started, cancel)
+            yield from self._generate(llm, standalone, ranked, context, evidence, base, timings, started, cancel)
 
     def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float) -> Done:
         """The articles do not say: no answer sentence, the closest sentences found as citations."""
@@ -249,7 +251,7 @@ class Engine:
                            timings_ms=timings, notice=self.notice or REFUSED_NOTICE, refused=True, **base))
 
     def _extractive(self, ranked: Sequence[ScoredSentence], context: Context, base: _Asked,
-                    timings: dict[str, float], started: float) -> Iterator[AnswerEvent]:
+                    timings: dict[str, float], started: float, notice: str | None = None) -> Iterator[AnswerEvent]:
         """The best sources as the answer."""
         text, sentences = extractive_answer(choose(ranked), context)
         for i, sentence in enumerate(sentences):
@@ -260,9 +262,10 @@ class Engine:
             yield SentenceChecked(sentence)
         timings["total"] = _ms(time.perf_counter() - started)
         yield Done(Answer(answer=text, mode="extractive", sentences=tuple(sentences), citations=context.citations,
-                          timings_ms=timings, notice=self.notice, **base))
+                          timings_ms=timings, notice=notice or self.notice, **base))
 
-    def _generate(self, llm: LocalLLM, standalone: str, context: Context, evidence: Evidence, base: _Asked,
+    def _generate(self, llm: LocalLLM, standalone: str, ranked: Sequence[ScoredSentence], context: Context,
+                  evidence: Evidence, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         from ..citations import is_no_claim, split_answer, strip_markers
@@ -295,6 +298,12 @@ class Engine:
             if self.refusal.refuse(asked):
                 timings["check"] = _ms(time.perf_counter() - check_start)
                 yield self._refusal(context, base, timings, started)
+                return
+            if declined:
+                # the model found nothing, but retrieval says the articles likely answer: show the
+                # best source sentences instead of an empty "not stated", and say so
+                timings["check"] = _ms(time.perf_counter() - check_start)
+                yield from self._extractive(ranked, context, base, timings, started, DECLINED_NOTICE)
                 return
         sentences = self._alternatives(sentences, claims, context.citations)
         timings["check"] = _ms(time.perf_counter() - check_start)

@@ -52,12 +52,16 @@ class RefusalModel:
     cosine: float = -4.01
     coverage: float = -0.92
     threshold: float = 0.66
+    declined_threshold: float = 0.5
+    """With the model's own "not stated", retrieval needs only lean towards unanswerable:
+    the model's decline alone refused 6 of the first 40 (answerable) squad questions."""
 
     def probability(self, e: Evidence) -> float:
         return 1.0 / (1.0 + math.exp(-(self.bias + self.cosine * e.best_cosine + self.coverage * e.coverage)))
 
     def refuse(self, e: Evidence) -> bool:
-        return e.model_declined or self.probability(e) >= self.threshold
+        p = self.probability(e)
+        return p >= self.threshold or (e.model_declined and p >= self.declined_threshold)
 
 
 def retrieval_evidence(hits: PassageHits, ranked: Sequence[ScoredSentence], stats: TermStats) -> Evidence:
