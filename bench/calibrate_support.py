@@ -38,6 +38,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa_assistant.citations.lexical import lexical_evidence, terms  # noqa: E402
 from qa_assistant.citations.support import Thresholds, combine  # noqa: E402
 from qa_assistant.config import Settings  # noqa: E402
+from qa_assistant.evaluation.metrics import gold_sentences  # noqa: E402
 
 
 def shared_eval(arg: str | None) -> Path:
@@ -96,11 +97,7 @@ def build_pairs(eval_dir: Path, name: str, limit: int, rng: random.Random, vecto
     vectors_of([f"{q['question'].rstrip('?').strip()} {q['answers'][0]}." for q in questions])  # one batch
     pairs: list[Pair] = []
     for q in questions:
-        gold: list[tuple[str, int]] = []
-        for ev in q["evidence"]:
-            for i, (s, e) in enumerate(spans[ev["article"]]):
-                if s < ev["end"] and ev["start"] < e and (ev["article"], i) not in gold:
-                    gold.append((ev["article"], i))
+        gold = gold_sentences(q["evidence"], spans)
         if not gold:
             continue
         if q["dataset"] == "squad":

@@ -45,7 +45,7 @@ from qa_assistant.citations.claims import new_text  # noqa: E402
 from qa_assistant.citations.features import Features, compute  # noqa: E402
 from qa_assistant.citations.head import LEXICAL, Head, contradicted, heads_path  # noqa: E402
 from qa_assistant.config import Settings  # noqa: E402
-from qa_assistant.evaluation.metrics import auroc  # noqa: E402
+from qa_assistant.evaluation.metrics import auroc, gold_sentences  # noqa: E402
 
 SETS = ("multirc", "squad", "hotpotqa")
 WRONG_SUPPORTED = 0.09
@@ -111,11 +111,7 @@ def build_pairs(folder: Path, name: str, limit: int, rng: random.Random, vectors
         by_article.setdefault(q["evidence"][0]["article"], []).append(q["answers"][0])
     pairs: list[Pair] = []
     for q in questions:
-        gold: list[tuple[str, int]] = []
-        for ev in q["evidence"]:
-            for i, (s, e) in enumerate(spans[ev["article"]]):
-                if s < ev["end"] and ev["start"] < e and (ev["article"], i) not in gold:
-                    gold.append((ev["article"], i))
+        gold = gold_sentences(q["evidence"], spans)
         if not gold:
             continue
         if name == "squad":

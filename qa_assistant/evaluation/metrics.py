@@ -10,6 +10,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,19 @@ def overlaps(a: EvidenceSpan, b: EvidenceSpan) -> bool:
 
 def hits(span: EvidenceSpan, evidence: Iterable[EvidenceSpan]) -> bool:
     return any(overlaps(span, gold) for gold in evidence)
+
+
+def gold_sentences(evidence: Iterable[dict[str, Any]],
+                   spans: dict[str, list[tuple[int, int]]]) -> list[tuple[str, int]]:
+    """(article, sentence position) of every sentence overlapping a gold evidence span, in order,
+    once each; ``spans`` holds each article's sentence ``(start, end)`` ranges."""
+    gold: list[tuple[str, int]] = []
+    for ev in evidence:
+        article = str(ev["article"])
+        for i, (start, end) in enumerate(spans[article]):
+            if start < int(ev["end"]) and int(ev["start"]) < end and (article, i) not in gold:
+                gold.append((article, i))
+    return gold
 
 
 def recall_at_k(results: Sequence[QuestionResult], k: int) -> float:
