@@ -1,19 +1,27 @@
 """Fit the refusal model (answering/refusal.py) on SQuAD 2.0 dev and check it on the other sets.
 
-    python bench/calibrate_refusal.py
+    python bench/calibrate_refusal.py                      # retrieval evidence only (every model)
+    python bench/calibrate_refusal.py --model FILE.gguf    # plus that model's answerability judge
 
 For every question of ../shared/eval/{squad2,squad,multirc,hotpotqa} it runs the
 real retrieval (cached eval indexes, built on the first run) and records the
 refusal evidence: best sentence cosine and question-term coverage of the three
-best sentences.  It fits a logistic regression on squad2 (unanswerable = 1),
-picks the lowest threshold that keeps answerable questions refused ≤ 0.10 on
-every set, and prints the weights to paste into ``RefusalModel`` with the
-refusal rates per set (and the 5-fold AUROC on squad2).
+best sentences.  With ``--model`` it also asks that GGUF whether the two best
+sentences answer the question (``answering/answerability.py``) on a seeded
+sample of each set (``--sample``; one prompt evaluation per question, cached
+under cache_dir/refusal-judge/ by model and question id).  It fits a logistic
+regression on squad2 (unanswerable = 1), picks the lowest threshold that keeps
+answerable questions refused ≤ 0.10 on every set, and prints the weights to
+paste into ``RefusalModel`` (or ``JUDGED``) with the refusal rates per set and
+the 5-fold AUROC on squad2.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -31,9 +39,51 @@ from qa_assistant.retrieval import score_sentences  # noqa: E402
 
 SETS = ("squad2", "squad", "multirc", "hotpotqa")
 MOST_ANSWERABLE_REFUSED = 0.10
+SAMPLE = {"squad2": 160, "squad": 40, "multirc": 60, "hotpotqa": 30}
+"""Questions per set the judge reads (seeded): enough for the fit, small enough for 2 cores."""
 
 
-def features(name: str, shared: Path, embedder: object | None) -> tuple[np.ndarray, np.ndarray, object]:
+class JudgeCache:
+    """The judge's log-odds per question id, kept between runs (one file per model)."""
+
+    def __init__(self, model: Path, cache_dir: Path) -> None:
+        from qa_assistant.answering.answerability import AnswerabilityJudge
+        from qa_assistant.answering.llm import LocalLLM
+
+        self.path = cache_dir / "refusal-judge" / f"{model.stem}.json"
+        self.scores: dict[str, float] = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self._model = model
+        self._judge: AnswerabilityJudge | None = None
+        self._load = lambda: AnswerabilityJudge(LocalLLM.load(load_settings({"model_path": str(model)})).llama)
+
+    def log_odds(self, key: str, question: str, sources: list[str]) -> float:
+        if key not in self.scores:
+            if self._judge is None:
+                self._judge = self._load()
+            self.scores[key] = self._judge.log_odds(question, sources)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.scores))
+        return self.scores[key]
+
+
+def write_judged(model_name: str, weights: dict[str, float]) -> None:
+    from qa_assistant.answering.refusal import JUDGED_FILE
+
+    data = json.loads(JUDGED_FILE.read_text()) if JUDGED_FILE.is_file() else {
+        "version": 1, "fitted_by": "python bench/calibrate_refusal.py --model FILE --write", "judged": {}}
+    data["judged"][model_name] = weights
+    JUDGED_FILE.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {JUDGED_FILE}")
+
+
+def sample(name: str, size: int) -> set[int]:
+    """The seeded positions of a set's questions the judge reads."""
+    rng = random.Random(0)
+    return set(rng.sample(range(size), min(SAMPLE[name], size)))
+
+
+def features(name: str, shared: Path, embedder: object | None,
+             judge: JudgeCache | None) -> tuple[np.ndarray, np.ndarray, object]:
     eval_set = load_eval_set(shared / "eval" / name)
     settings = load_settings({"extractive": True})
     settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, eval_set.root))
@@ -41,11 +91,19 @@ def features(name: str, shared: Path, embedder: object | None) -> tuple[np.ndarr
     engine.load(update="always")
     retriever = engine._retriever
     assert retriever is not None
+    chosen = sample(name, len(eval_set.questions)) if judge is not None else None
     rows, labels = [], []
-    for q in eval_set.questions:
+    for i, q in enumerate(eval_set.questions):
+        if chosen is not None and i not in chosen:
+            continue
         hits = retriever.retrieve(q["question"], settings.top_k_passages)
-        e = retrieval_evidence(hits, score_sentences(hits, retriever.stats), retriever.stats)
-        rows.append([e.best_cosine, e.coverage])
+        ranked = score_sentences(hits, retriever.stats)
+        e = retrieval_evidence(hits, ranked, retriever.stats)
+        row = [e.best_cosine, e.coverage]
+        if judge is not None:
+            sources = [item.hit.sentence.text for item in ranked]
+            row.append(judge.log_odds(f"{name}/{q['id']}", q["question"], sources) if sources else 0.0)
+        rows.append(row)
         labels.append(not q.get("answerable", True))
     engine.close()
     return np.asarray(rows), np.asarray(labels), engine._embedder
@@ -55,15 +113,23 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, help="a GGUF whose answerability judge to fit with the retrieval evidence")
+    parser.add_argument("--write", action="store_true",
+                        help="with --model: store the fitted weights in qa_assistant/answering/refusal.json")
+    args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+    judge = JudgeCache(args.model, load_settings({}).cache_dir) if args.model else None
     data, embedder = {}, None
     for name in SETS:
-        x, y, embedder = features(name, shared, embedder)
+        x, y, embedder = features(name, shared, embedder, judge)
         data[name] = (x, y)
     x, y = data["squad2"]
     cv = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
-    print(f"squad2 5-fold AUROC unanswerable vs answerable: {auroc(list(cv), list(y)):.3f}")
+    print(f"squad2 5-fold AUROC unanswerable vs answerable: {auroc(list(cv), list(y)):.3f} ({len(y)} questions)")
+    if judge is not None:
+        print(f"squad2 judge alone AUROC: {auroc(list(-x[:, 2]), list(y)):.3f}")
     model = LogisticRegression(max_iter=1000).fit(x, y)
     probability = {name: model.predict_proba(xs)[:, 1] for name, (xs, _) in data.items()}
     threshold = 0.5
@@ -71,8 +137,15 @@ def main() -> None:
         if all(np.mean(probability[n][~data[n][1]] >= t) <= MOST_ANSWERABLE_REFUSED for n in SETS):
             threshold = float(t)
             break
-    bias, (w_cos, w_cov) = float(model.intercept_[0]), model.coef_[0]
-    print(f"RefusalModel(bias={bias:.2f}, cosine={w_cos:.2f}, coverage={w_cov:.2f}, threshold={threshold:.2f})")
+    bias, weights = float(model.intercept_[0]), model.coef_[0]
+    judged = f", judge={weights[2]:.3f}" if judge is not None else ""
+    name = f"JUDGED[{args.model.stem!r}] = " if args.model else ""
+    print(f"{name}RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, coverage={weights[1]:.2f}{judged}, "
+          f"threshold={threshold:.2f})")
+    if args.write and args.model:
+        write_judged(args.model.stem, {"bias": round(bias, 4), "cosine": round(float(weights[0]), 4),
+                                       "coverage": round(float(weights[1]), 4), "judge": round(float(weights[2]), 4),
+                                       "threshold": round(threshold, 2)})
     for name in SETS:
         p, labels = probability[name], data[name][1]
         line = f"{name:<9} answerable refused {np.mean(p[~labels] >= threshold):.3f} ({int((~labels).sum())})"

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
 
     model_path: Path | None = None
     """GGUF weights; None means the packaged SmolLM2-135M-Instruct."""
+    judge_model_path: Path | None = None
+    """A GGUF that reads the best sources against each question to decide refusals, in both modes
+    (refusal weights fitted for it must exist: ``bench/calibrate_refusal.py --model FILE --write``).
+    None: the answering model, when it has fitted weights; else retrieval evidence alone."""
     n_ctx: Int = Field(2048, ge=256, le=1_048_576)
     """Context window given to llama.cpp, in tokens."""
     n_threads: Int | None = Field(None, ge=1, le=1024)

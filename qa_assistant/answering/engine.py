@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ..config import Settings
@@ -35,7 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .extractive import choose, extractive_answer
-from .refusal import Evidence, RefusalModel, retrieval_evidence
+from .refusal import Evidence, RefusalModel, refusal_for, retrieval_evidence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ..citations import SupportChecker
     from ..embedding.embedder import Embedder
     from ..index.reader import IndexReader
+    from .answerability import AnswerabilityJudge
     from .llm import LocalLLM
     from .prompts import PromptFiles, PromptTemplates
 
@@ -91,6 +93,10 @@ class Engine:
         self.notice: str | None = None
         self.reader: IndexReader | None = None
         self.refusal = refusal or RefusalModel()
+        self._refusal_given = refusal is not None
+        self._answerability: AnswerabilityJudge | None = None
+        self._judge_llm: LocalLLM | None = None
+        """A judging model of its own (``judge_model_path`` other than the answering model)."""
         self._embedder: Embedder | None = embedder
         self._llm: LocalLLM | None = None
         self._prompts: PromptFiles | None = None
@@ -138,6 +144,8 @@ class Engine:
         if self.mode == "llm" and self._llm is None:
             status("Loading the language model…")
             self._load_llm()
+        if self._answerability is None and not self._refusal_given:
+            self._load_judge(status)
         if self._embedder is None:
             from ..embedding.embedder import load_embedder
 
@@ -163,6 +171,33 @@ class Engine:
             self.notice = f"Answering with source sentences only: {exc}"
             return
         self._prompts = prompts
+
+    def _load_judge(self, status: Callable[[str], None]) -> None:
+        """The answerability judge and the refusal weights fitted for it: the ``judge_model_path`` GGUF,
+        else the answering model when weights were fitted for it; else retrieval evidence alone."""
+        from .llm import LocalLLM
+
+        path = self.settings.judge_model_path
+        judge_llm = self._llm if self.mode == "llm" else None
+        if path is not None and (judge_llm is None or judge_llm.path.resolve() != path.resolve()):
+            status("Loading the judging model…")
+            try:
+                judge_llm = self._judge_llm = LocalLLM.load(self.settings.replace(model_path=path))
+            except ModelLoadError as exc:
+                raise ModelLoadError(str(exc).replace("model_path", "judge_model_path", 1)) from None
+        if judge_llm is None:
+            return
+        refusal = refusal_for(judge_llm.name)
+        if not refusal.uses_judge:
+            if path is not None:
+                raise ModelLoadError(f"judge_model_path {path}: no refusal weights are fitted for "
+                                     f"{judge_llm.name}; run python bench/calibrate_refusal.py --model {path} "
+                                     "--write, or unset judge_model_path")
+            return
+        from .answerability import AnswerabilityJudge
+
+        self.refusal = refusal
+        self._answerability = AnswerabilityJudge(judge_llm.llama, judge_llm.lock)
 
     def _update_index(self, update: IndexUpdate, progress: Callable[[UpdateProgress], None] | None,
                       status: Callable[[str], None]) -> None:
@@ -206,9 +241,10 @@ class Engine:
         """Free the index and the model; ``load`` can be called again afterwards."""
         if self.reader is not None:
             self.reader.close()
-        if self._llm is not None:
-            self._llm.close()
-        self.reader, self._retriever, self._llm = None, None, None
+        for llm in (self._llm, self._judge_llm):
+            if llm is not None:
+                llm.close()
+        self.reader, self._retriever, self._llm, self._judge_llm, self._answerability = None, None, None, None, None
 
     # --- answering -------------------------------------------------------------------
 
@@ -236,7 +272,14 @@ class Engine:
         timings = {"retrieve": _ms(time.perf_counter() - started)}
         yield Retrieved(hits.passages, context.citations, standalone)
 
-        if not covers(hits) or (llm is None and self.refusal.refuse(evidence)):
+        judged = False
+        if self._answerability is not None and covers(hits) and ranked:
+            judge_start = time.perf_counter()
+            sources = [item.hit.sentence.text for item in ranked]
+            evidence = replace(evidence, judge=self._answerability.log_odds(standalone, sources))
+            timings["judge"] = _ms(time.perf_counter() - judge_start)
+            judged = True
+        if not covers(hits) or ((llm is None or judged) and self.refusal.refuse(evidence)):
             yield Token(NOT_COVERED)
             yield self._refusal(context, base, timings, started)
         elif llm is None:
@@ -294,7 +337,7 @@ class Engine:
         claims = [strip_markers(s.text) for s in sentences]
         declined = bool(claims) and all(is_no_claim(c) or not c for c in claims)
         if not cancelled:
-            asked = Evidence(evidence.best_cosine, evidence.coverage, model_declined=declined)
+            asked = replace(evidence, model_declined=declined)
             if self.refusal.refuse(asked):
                 timings["check"] = _ms(time.perf_counter() - check_start)
                 yield self._refusal(context, base, timings, started)

@@ -21,9 +21,11 @@ enough to tell.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..retrieval import PassageHits, ScoredSentence
 from ..retrieval.lexical import TermStats, overlap_share
@@ -38,6 +40,8 @@ class Evidence:
     """IDF-weighted share of the question's terms found in the three best sentences."""
     model_declined: bool = False
     """The model's answer itself says the sources do not say."""
+    judge: float | None = None
+    """The model's log-odds that the best sources answer the question (``answerability.py``), when asked."""
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,43 @@ class RefusalModel:
     cosine: float = -4.01
     coverage: float = -0.92
     threshold: float = 0.66
+    judge: float = 0.0
+    """Weight of the answerability judge's log-odds; 0 means the judge is not asked."""
     declined_threshold: float = 0.5
     """With the model's own "not stated", retrieval needs only lean towards unanswerable:
     the model's decline alone refused 6 of the first 40 (answerable) squad questions."""
 
+    @property
+    def uses_judge(self) -> bool:
+        return self.judge != 0.0
+
     def probability(self, e: Evidence) -> float:
-        return 1.0 / (1.0 + math.exp(-(self.bias + self.cosine * e.best_cosine + self.coverage * e.coverage)))
+        z = self.bias + self.cosine * e.best_cosine + self.coverage * e.coverage
+        if self.uses_judge and e.judge is not None:
+            z += self.judge * e.judge
+        return 1.0 / (1.0 + math.exp(-z))
 
     def refuse(self, e: Evidence) -> bool:
         p = self.probability(e)
         return p >= self.threshold or (e.model_declined and p >= self.declined_threshold)
+
+
+JUDGED_FILE = Path(__file__).with_name("refusal.json")
+"""Weights with the answerability judge, by the judging model's name (its GGUF's file stem),
+written by ``bench/calibrate_refusal.py --model FILE --write``."""
+
+
+def load_judged(path: Path = JUDGED_FILE) -> dict[str, RefusalModel]:
+    """The fitted refusal models that use a judge, by model name ({} when the file is absent)."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: RefusalModel(**weights) for name, weights in data.get("judged", {}).items()}
+
+
+def refusal_for(model_name: str | None) -> RefusalModel:
+    """The refusal model for a judging model's name (None or unfitted: retrieval evidence alone)."""
+    return load_judged().get(model_name or "", RefusalModel())
 
 
 def retrieval_evidence(hits: PassageHits, ranked: Sequence[ScoredSentence], stats: TermStats) -> Evidence:

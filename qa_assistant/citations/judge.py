@@ -37,11 +37,16 @@ def _spellings(llama: Any, word: str) -> list[int]:
 
 
 class LLMJudge:
-    """Scores claims with a loaded ``llama_cpp.Llama`` (any GGUF)."""
+    """Scores claims with a loaded ``llama_cpp.Llama`` (any GGUF).
 
-    def __init__(self, llama: Any, lock: threading.Lock | None = None) -> None:
+    ``system`` is the judge's instruction; ``ask`` scores any yes/no question put
+    under it (the answering package asks whether sources answer a question).
+    """
+
+    def __init__(self, llama: Any, lock: threading.Lock | None = None, system: str = SYSTEM) -> None:
         self.llama = llama
         self.lock = lock or threading.Lock()
+        self.system = system
         self._yes = _spellings(llama, "yes")
         self._no = _spellings(llama, "no")
         if not self._yes or not self._no:
@@ -69,10 +74,19 @@ class LLMJudge:
         user = USER.format(sources="\n".join(neutralise_special_tokens(s) for s in sources),
                            question=f"Question: {neutralise_special_tokens(question)}\n" if question else "",
                            claim=neutralise_special_tokens(claim))
+        return self.render(user)
+
+    def render(self, user: str) -> str:
+        """The whole prompt for one user message under the judge's instruction, ending where the reply starts."""
         if self._format is None:
-            return f"{SYSTEM}\n\n{user}\nAnswer:"
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+            return f"{self.system}\n\n{user}\nAnswer:"
+        messages = [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
         return str(self._format(messages=messages).prompt)
+
+    def ask(self, user: str) -> float:
+        """log P(yes) - log P(no) as the reply to ``user`` (already formatted, special tokens neutralised)."""
+        with self.lock:
+            return self._score(self.render(user))
 
     def log_odds(self, claim: str, sources: Sequence[str], question: str | None = None) -> float:
         """log P(yes) - log P(no) for "the sources state ``claim``"."""

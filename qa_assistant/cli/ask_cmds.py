@@ -162,7 +162,7 @@ def run_batch(engine: Any, path: Path) -> int:
               help="Answer every {\"id\", \"question\"} line of a JSONL file; one JSON answer a line.")
 @user_errors
 def ask(question: str | None, index_dir: Path | None, articles_dir: Path | None, model_path: Path | None,
-        extractive: bool | None, as_json: bool, batch: Path | None) -> None:
+        judge_model_path: Path | None, extractive: bool | None, as_json: bool, batch: Path | None) -> None:
     """Answer QUESTION from the articles, citing the exact source sentences.
 
     The answer streams as it is generated; the sources and each sentence's
@@ -174,7 +174,7 @@ def ask(question: str | None, index_dir: Path | None, articles_dir: Path | None,
     if question is not None and not is_text(question):
         raise click.UsageError("the QUESTION is not valid UTF-8 text; type it again in a UTF-8 terminal")
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
-                              extractive=extractive)
+                              judge_model_path=judge_model_path, extractive=extractive)
     engine = load_engine(settings)
     try:
         if batch is not None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
               help="Do not watch the articles folder for new or changed files.")
 @user_errors
 def chat(index_dir: Path | None = None, articles_dir: Path | None = None, model_path: Path | None = None,
-         extractive: bool | None = None, resume: str | None = None, new: bool = False,
+         judge_model_path: Path | None = None, extractive: bool | None = None, resume: str | None = None, new: bool = False,
          auto_update: bool = False, no_watch: bool = False) -> None:
     """Chat with the articles: answers stream in, each sentence checked against its cited sources.
 
@@ -40,7 +40,7 @@ def chat(index_dir: Path | None = None, articles_dir: Path | None = None, model_
     Escape stop an answer, Ctrl+Q quit.
     """
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
-                              extractive=extractive)
+                              judge_model_path=judge_model_path, extractive=extractive)
     from ..tui.app import QAApp
 
     app = QAApp(settings, resume=None if new else resume, auto_update=auto_update, watch=not no_watch,

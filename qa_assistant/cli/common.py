@@ -32,7 +32,11 @@ def index_options(func: F) -> F:
 
 
 def model_options(func: F) -> F:
-    """``--model`` and ``--extractive``: which GGUF answers, or none."""
+    """``--model``, ``--judge-model`` and ``--extractive``: which GGUF answers (or none), which decides refusals."""
+    func = click.option(
+        "--judge-model", "judge_model_path", type=click.Path(path_type=Path), default=None,
+        help="GGUF that reads the sources to decide refusals (needs refusal weights fitted for it).",
+    )(func)
     func = click.option(
         "--extractive", is_flag=True, default=None,
         help="Answer with the source sentences themselves (no LLM).",

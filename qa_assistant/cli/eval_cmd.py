@@ -56,7 +56,8 @@ def format_table(name: str, mode: str, summary: Mapping[str, object], k: int) ->
 @click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
               help="Passages counted by retrieval recall@k.")
 @user_errors
-def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extractive: bool | None,
+def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, judge_model_path: Path | None,
+                 extractive: bool | None,
                  as_json: bool, index_dir: Path | None, k: int) -> None:
     """Answer every question of SET_DIR (articles/ + questions.jsonl) and print the metrics.
 
@@ -74,7 +75,7 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, extr
     from ..evaluation.runner import default_index_dir, load_eval_set, run_eval
 
     eval_set = load_eval_set(set_dir, limit)
-    settings = build_settings(model_path=model_path, extractive=extractive)
+    settings = build_settings(model_path=model_path, judge_model_path=judge_model_path, extractive=extractive)
     settings = settings.replace(
         articles_dir=eval_set.articles_dir,
         index_dir=index_dir or default_index_dir(settings, eval_set.root),
