@@ -82,8 +82,9 @@ def sample(name: str, size: int) -> set[int]:
     return set(rng.sample(range(size), min(SAMPLE[name], size)))
 
 
-def features(name: str, shared: Path, embedder: object | None,
-             judge: JudgeCache | None) -> tuple[np.ndarray, np.ndarray, object]:
+def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache | None,
+             held_out: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, object]:
+    """Evidence rows and labels of the fitting questions, then of up to ``held_out`` other ones (judge only)."""
     eval_set = load_eval_set(shared / "eval" / name)
     settings = load_settings({"extractive": True})
     settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, eval_set.root))
@@ -91,22 +92,35 @@ def features(name: str, shared: Path, embedder: object | None,
     engine.load(update="always")
     retriever = engine._retriever
     assert retriever is not None
-    chosen = sample(name, len(eval_set.questions)) if judge is not None else None
-    rows, labels = [], []
-    for i, q in enumerate(eval_set.questions):
-        if chosen is not None and i not in chosen:
-            continue
-        hits = retriever.retrieve(q["question"], settings.top_k_passages)
-        ranked = score_sentences(hits, retriever.stats)
-        e = retrieval_evidence(hits, ranked, retriever.stats)
-        row = [e.best_cosine, e.coverage]
-        if judge is not None:
-            sources = [item.hit.sentence.text for item in ranked]
-            row.append(judge.log_odds(f"{name}/{q['id']}", q["question"], sources) if sources else 0.0)
-        rows.append(row)
-        labels.append(not q.get("answerable", True))
+    size = len(eval_set.questions)
+    fitting = sample(name, size) if judge is not None else set(range(size))
+    rest = [i for i in random.Random(1).sample(range(size), size) if i not in fitting][:held_out]
+    out: list[tuple[list[list[float]], list[bool]]] = []
+    for positions in (sorted(fitting), sorted(rest)):
+        rows, labels = [], []
+        for i in positions:
+            q = eval_set.questions[i]
+            hits = retriever.retrieve(q["question"], settings.top_k_passages)
+            ranked = score_sentences(hits, retriever.stats)
+            e = retrieval_evidence(hits, ranked, retriever.stats)
+            row = [e.best_cosine, e.coverage]
+            if judge is not None:
+                sources = [item.hit.sentence.text for item in ranked]
+                row.append(judge.log_odds(f"{name}/{q['id']}", q["question"], sources) if sources else 0.0)
+            rows.append(row)
+            labels.append(not q.get("answerable", True))
+        out.append((rows, labels))
     engine.close()
-    return np.asarray(rows), np.asarray(labels), engine._embedder
+    (fx, fy), (hx, hy) = out
+    return (np.asarray(fx), np.asarray(fy, dtype=bool), np.asarray(hx, dtype=float).reshape(len(hx), len(fx[0]) if fx else 0),
+            np.asarray(hy, dtype=bool), engine._embedder)
+
+
+def rates(name: str, p: np.ndarray, labels: np.ndarray, threshold: float) -> str:
+    line = f"{name:<9} answerable refused {np.mean(p[~labels] >= threshold):.3f} ({int((~labels).sum())})"
+    if labels.any():
+        line += f"   unanswerable refused {np.mean(p[labels] >= threshold):.3f} ({int(labels.sum())})"
+    return line
 
 
 def main() -> None:
@@ -115,16 +129,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, help="a GGUF whose answerability judge to fit with the retrieval evidence")
+    parser.add_argument("--held-out", type=int, default=0, metavar="N",
+                        help="with --model: also report the fitted model on up to N other questions per set")
     parser.add_argument("--write", action="store_true",
                         help="with --model: store the fitted weights in qa_assistant/answering/refusal.json")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
     judge = JudgeCache(args.model, load_settings({}).cache_dir) if args.model else None
-    data, embedder = {}, None
+    data, held, embedder = {}, {}, None
     for name in SETS:
-        x, y, embedder = features(name, shared, embedder, judge)
-        data[name] = (x, y)
+        x, y, hx, hy, embedder = features(name, shared, embedder, judge, args.held_out if judge else 0)
+        data[name], held[name] = (x, y), (hx, hy)
     x, y = data["squad2"]
     cv = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
     print(f"squad2 5-fold AUROC unanswerable vs answerable: {auroc(list(cv), list(y)):.3f} ({len(y)} questions)")
@@ -147,11 +163,12 @@ def main() -> None:
                                        "coverage": round(float(weights[1]), 4), "judge": round(float(weights[2]), 4),
                                        "threshold": round(threshold, 2)})
     for name in SETS:
-        p, labels = probability[name], data[name][1]
-        line = f"{name:<9} answerable refused {np.mean(p[~labels] >= threshold):.3f} ({int((~labels).sum())})"
-        if labels.any():
-            line += f"   unanswerable refused {np.mean(p[labels] >= threshold):.3f} ({int(labels.sum())})"
-        print(line)
+        print(rates(name, probability[name], data[name][1], threshold))
+    if any(len(hy) for _, hy in held.values()):
+        print("held out (questions the fit did not see):")
+        for name, (hx, hy) in held.items():
+            if len(hy):
+                print(rates(name, model.predict_proba(hx)[:, 1], hy, threshold))
 
 
 if __name__ == "__main__":

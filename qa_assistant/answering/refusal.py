@@ -5,7 +5,11 @@
   combined by a logistic model fitted on SQuAD 2.0 dev (``../shared/eval/squad2``,
   486 questions, 208 unanswerable) and checked on the answerable questions of
   squad, multirc and hotpotqa;
-- the model (LLM mode): its answer says the sources do not say.
+- the model (LLM mode): its answer says the sources do not say;
+- a judging model, when weights are fitted for it (``refusal.json``, by the
+  GGUF's name): its log-odds that the two best sentences answer the question
+  (``answerability.py``).  This is the only evidence here that reads the
+  sources against the question; the packaged SmolLM2 cannot (AUROC 0.44).
 
 Nothing close at all (``covers`` false) is a refusal without asking the model.
 
