@@ -118,6 +118,7 @@ def main() -> None:
         with open_index(settings.index_dir) as reader:
             n_articles, n_sentences, n_passages = reader.counts()
             kind = reader.meta.faiss_kind
+            peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the counting below
             tokens = count_tokens(reader, embedder, args.passage_vectors)
 
     figures = {
@@ -129,7 +130,7 @@ def main() -> None:
         "stages_s": {k: round(v, 2) for k, v in clock.seconds.items()},
         "update_s": round(update_wall, 2), "update_cpu_s": round(update_cpu, 2),
         "total_s": round(load_wall + update_wall, 2), "failed": len(report.failed),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_rss, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
     }
     if args.json:
