@@ -68,12 +68,14 @@ class Embedder:
     """True when loading made the ONNX export (False: torch, or reused the cache)."""
     load_seconds: float = 0.0
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+               max_tokens: int | None = None) -> np.ndarray:
         """float32 ``(len(texts), dimension)`` L2-normalised vectors, in the order given.
 
         Identical texts are embedded once; texts are grouped by length so each batch
         pads little; ``progress(n_done)`` is called after each batch, ``n_done``
-        counting the texts given (it ends at ``len(texts)``).
+        counting the texts given (it ends at ``len(texts)``).  ``max_tokens`` cuts each
+        text to that many tokens, special tokens included (default: the model's own limit).
         """
         texts = list(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -82,15 +84,23 @@ class Embedder:
         unique, where = _unique(texts)
         report = None if progress is None else _scaled(progress, len(unique), len(texts))
         if isinstance(self.model, OnnxRunner):
-            vectors = self.model.run(self.model.token_ids(unique), report)
+            vectors = self.model.run(self.model.token_ids(unique, max_tokens), report)
         else:
-            vectors = self._encode_sentence_transformers(unique, report)
+            vectors = self._encode_sentence_transformers(unique, report, max_tokens)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         np.divide(vectors, norms, out=vectors, where=norms > 0)
         out[:] = vectors[where]
         return out
 
-    def _encode_sentence_transformers(self, texts: list[str], progress: Callable[[int], None] | None) -> np.ndarray:
+    def _encode_sentence_transformers(self, texts: list[str], progress: Callable[[int], None] | None,
+                                      max_tokens: int | None = None) -> np.ndarray:
+        if max_tokens is not None and max_tokens < self.model.max_seq_length:
+            limit = self.model.max_seq_length
+            self.model.max_seq_length = max_tokens
+            try:
+                return self._encode_sentence_transformers(texts, progress)
+            finally:
+                self.model.max_seq_length = limit
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         done = 0

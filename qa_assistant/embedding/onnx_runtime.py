@@ -143,9 +143,14 @@ class OnnxRunner:
         return cls(session, tokenizer, layout, max(1, workers), max(1, max_batch),
                    _inputs=frozenset(i.name for i in session.get_inputs()), _output=output)
 
-    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Token ids of each text (special tokens included, truncated to the model's limit)."""
-        return [e.ids for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
+    def token_ids(self, texts: Sequence[str], max_tokens: int | None = None) -> list[list[int]]:
+        """Token ids of each text (special tokens included, truncated to the model's limit or to
+        ``max_tokens`` if lower: the text is cut and its closing special token kept)."""
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
+        if max_tokens is None or max_tokens >= self.layout.max_length:
+            return ids
+        keep = max(1, max_tokens - 1)
+        return [x if len(x) <= max_tokens else x[:keep] + x[-1:] for x in ids]
 
     def batches(self, lengths: Sequence[int]) -> list[list[int]]:
         """Positions grouped by similar length, each group within the token budget, longest first."""

@@ -51,15 +51,23 @@ def load_eval_set(root: Path, limit: int | None = None) -> EvalSet:
     return EvalSet(root.name, root, articles, tuple(questions))
 
 
-def default_index_dir(settings: Settings, root: Path) -> Path:
-    """A cached index per set folder: <cache_dir>/eval-indexes/<name>-<hash of its path and index format>.
+BUILD_KEY_SETTINGS = ("passage_sentences", "passage_overlap", "passage_vectors", "embedder_backend", "embedder_path")
+"""Settings that change what an index build stores: each is part of the eval cache key."""
 
-    The format is in the key, so a cache written by an older version is left alone and
-    built anew instead of refused (the user never made it, so never has to rebuild it).
+
+def default_index_dir(settings: Settings, root: Path) -> Path:
+    """A cached index per set folder and build: <cache_dir>/eval-indexes/<name>-<hash>.
+
+    The hash covers the set's path, the index format and the settings that change what a
+    build stores (:data:`BUILD_KEY_SETTINGS`: passage windows, how passage vectors are made,
+    the embedder), so a cache written by an older version or under other build settings is
+    left alone and built anew instead of refused or, worse, silently reused (the user never
+    made it, so never has to rebuild it).
     """
     from ..index.layout import FORMAT
 
-    digest = hashlib.sha256(f"{root.resolve()}|index format {FORMAT}".encode()).hexdigest()[:10]
+    build = ",".join(f"{name}={getattr(settings, name)}" for name in BUILD_KEY_SETTINGS)
+    digest = hashlib.sha256(f"{root.resolve()}|index format {FORMAT}|{build}".encode()).hexdigest()[:10]
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", root.resolve().name) or "set"
     return settings.cache_dir / "eval-indexes" / f"{safe}-{digest}"
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config import Settings
+from ..embedding.passages import COMPACT_TOKENS, compact_passage_text
 from ..errors import IngestError
 from ..ingest import ArticleFile, parse_document, read_article_bytes
 from ..models import Document, IngestFailure, UpdateProgress
@@ -58,8 +59,16 @@ def _texts(doc: Document, embed_passages: bool) -> list[str]:
     sentences = [doc.text[s.start:s.end] for s in doc.sentences]
     if not embed_passages:
         return sentences
-    return sentences + [doc.text[doc.sentences[first].start:doc.sentences[last - 1].end]
-                        for first, last in doc.passages]
+    return sentences + _passage_texts(doc)
+
+
+def _passage_texts(doc: Document) -> list[str]:
+    return [doc.text[doc.sentences[first].start:doc.sentences[last - 1].end] for first, last in doc.passages]
+
+
+def compact_texts(doc: Document) -> list[str]:
+    """What ``passage_vectors = "compact"`` embeds for each passage (:func:`compact_passage_text`)."""
+    return [compact_passage_text(doc.title, text) for text in _passage_texts(doc)]
 
 
 def _parse(file: ArticleFile, settings: Settings) -> Document | IngestError:
@@ -101,9 +110,12 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
     """Index each ``(file, article id or None)``; a file that fails is reported and skipped.
 
     ``embedder`` is called (once) when the first document needs embedding.
-    ``settings.passage_vectors == "mean"`` embeds sentences only (:func:`mean_passage_vectors`).
+    ``settings.passage_vectors == "mean"`` embeds sentences only (:func:`mean_passage_vectors`);
+    ``"compact"`` embeds each passage's :func:`compact_texts`, cut to ``COMPACT_TOKENS``, in a
+    call of its own after the sentences.
     """
     embed_passages = settings.passage_vectors == "embed"
+    compact = settings.passage_vectors == "compact"
     applied = Applied()
     group: list[tuple[Document, int | None]] = []
     group_size = 0
@@ -112,20 +124,30 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
         nonlocal group, group_size
         model = embedder()
         texts = [t for d, _ in group for t in _texts(d, embed_passages)]
+        short = [t for d, _ in group for t in compact_texts(d)] if compact else []
         base = applied.embedded
+        total = base + len(texts) + len(short)
 
         def report(n_done: int) -> None:
             if progress is not None:
-                progress(UpdateProgress("embed", base + n_done, base + len(texts), group[-1][0].path))
+                progress(UpdateProgress("embed", base + n_done, total, group[-1][0].path))
+
+        def report_short(n_done: int) -> None:
+            report(len(texts) + n_done)
 
         matrix = model.encode(texts, progress=report) if texts else np.zeros((0, model.dimension), np.float32)
-        offset = 0
+        if short:
+            compact_matrix = model.encode(short, progress=report_short, max_tokens=COMPACT_TOKENS)
+        offset = compact_offset = 0
         for doc, article_id in group:
             n_s = len(doc.sentences)
             n_p = len(doc.passages) if embed_passages else 0
             sentence_vectors = matrix[offset:offset + n_s]
             if embed_passages:
                 passage_matrix = matrix[offset + n_s:offset + n_s + n_p]
+            elif compact:
+                passage_matrix = compact_matrix[compact_offset:compact_offset + len(doc.passages)]
+                compact_offset += len(doc.passages)
             else:
                 passage_matrix = mean_passage_vectors(doc, sentence_vectors)
             offset += n_s + n_p
@@ -135,12 +157,12 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
             else:
                 writer.replace_article(article_id, doc, sentence_vectors, passage_matrix)
                 applied.changed += 1
-        applied.embedded += len(texts)
+        applied.embedded += len(texts) + len(short)
         group, group_size = [], 0
 
     for doc, article_id in _parsed(jobs, settings, applied, progress):
         group.append((doc, article_id))
-        group_size += len(doc.sentences) + (len(doc.passages) if embed_passages else 0)
+        group_size += len(doc.sentences) + (len(doc.passages) if embed_passages or compact else 0)
         if group_size >= _GROUP_TEXTS:
             flush()
     if group:

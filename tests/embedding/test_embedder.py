@@ -115,6 +115,20 @@ def test_batches_report_progress_and_keep_input_order(torch_embedder: Embedder) 
 
 
 @pytest.mark.slow
+def test_max_tokens_cuts_texts_on_torch_too_and_restores_the_limit(torch_embedder: Embedder) -> None:
+    long_text = " ".join(SENTENCES)
+    limit = torch_embedder.model.max_seq_length
+    tokenizer = torch_embedder.model.tokenizer
+    ids = tokenizer(long_text, add_special_tokens=False)["input_ids"]
+    assert len(ids) > 10
+    cut_text = tokenizer.decode(ids[:10])  # 10 tokens + [CLS] and [SEP] = 12
+    vectors = torch_embedder.encode([long_text, cut_text], max_tokens=12)
+    assert torch_embedder.model.max_seq_length == limit
+    assert float(vectors[0] @ torch_embedder.encode([cut_text])[0]) > 0.99
+    assert float(vectors[0] @ torch_embedder.encode([long_text])[0]) < 0.999
+
+
+@pytest.mark.slow
 def test_paraphrases_are_closer_than_unrelated_sentences(torch_embedder: Embedder) -> None:
     a, b, c = torch_embedder.encode([
         "The company reported record profits this quarter.",

@@ -130,6 +130,23 @@ def test_vectors_match_sentence_transformers_on_the_same_export(int8_embedder: E
 
 
 @pytest.mark.slow
+def test_max_tokens_cuts_each_text_and_keeps_its_closing_token(int8_embedder: Embedder) -> None:
+    runner = int8_embedder.model
+    assert isinstance(runner, OnnxRunner)
+    long_text = " ".join(TEXTS)
+    full = runner.token_ids([long_text, "Short."])
+    cut = runner.token_ids([long_text, "Short."], max_tokens=12)
+    assert len(full[0]) > 12 and len(cut[0]) == 12
+    assert cut[0] == full[0][:11] + full[0][-1:]  # [CLS] ... [SEP]
+    assert cut[1] == full[1]  # already short enough
+    assert runner.token_ids([long_text], max_tokens=10_000) == full[:1]
+    vectors = int8_embedder.encode([long_text], max_tokens=12)
+    expected = runner.run(cut[:1])
+    np.testing.assert_allclose(vectors, expected / np.linalg.norm(expected), atol=1e-6)
+    assert float(vectors[0] @ int8_embedder.encode([long_text])[0]) < 0.999  # the cut changed the vector
+
+
+@pytest.mark.slow
 def test_duplicates_are_embedded_once_and_progress_counts_every_text(int8_embedder: Embedder) -> None:
     seen: list[int] = []
     vectors = int8_embedder.encode(TEXTS * 3, progress=seen.append)

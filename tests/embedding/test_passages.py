@@ -1,10 +1,10 @@
-"""Passage vectors derived from sentence vectors: plain and √words-weighted means of windows."""
+"""Cheaper passage vectors: plain and √words-weighted means of windows, compact passage texts."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from qa_assistant.embedding.passages import derive_passage_vectors, sentence_weights
+from qa_assistant.embedding.passages import compact_passage_text, derive_passage_vectors, sentence_weights
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -40,3 +40,11 @@ def test_opposite_sentences_give_a_zero_vector_not_nan() -> None:
     np.testing.assert_array_equal(derived[0], [0.0, 0.0])
     np.testing.assert_allclose(derived[1], [1.0, 0.0])
     assert derive_passage_vectors(vectors, []).shape == (0, 2)
+
+
+def test_compact_text_is_the_title_then_the_words_that_are_not_stopwords() -> None:
+    text = "There, he explored the mountains in hunter's garb.\nTesla said that it made him stronger."
+    assert compact_passage_text("Nikola  Tesla", text) == (
+        "Nikola Tesla: explored mountains hunter's garb. Tesla made stronger.")
+    assert compact_passage_text(" ", "The (new) mayor of Riverton") == "(new) mayor Riverton"
+    assert compact_passage_text("", "It was the one.") == ""

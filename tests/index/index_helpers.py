@@ -55,10 +55,11 @@ class CountingEmbedder:
         self.calls = 0
         self.texts = 0
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+               max_tokens: int | None = None) -> np.ndarray:
         self.calls += 1
         self.texts += len(texts)
-        return self.inner.encode(texts, progress=progress)
+        return self.inner.encode(texts, progress=progress, max_tokens=max_tokens)
 
 
 

@@ -1,4 +1,5 @@
-"""passage_vectors="mean": passages get the normalised mean of their sentences' vectors, unembedded."""
+"""passage_vectors="mean": passages get the normalised mean of their sentences' vectors, unembedded;
+"compact": passages get the embedding of their title and non-stopwords, cut to 64 tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from index_helpers import NEW_ARTICLE, CountingEmbedder
 
 from qa_assistant.config import ConfigError, Settings, load_settings
+from qa_assistant.embedding.passages import COMPACT_TOKENS, compact_passage_text
 from qa_assistant.index import index_status, open_index, update_index, verify_index
 
 
@@ -36,6 +38,31 @@ def test_mean_passage_vectors_embed_sentences_only(settings: Settings, embedder:
     (settings.articles_dir / "library.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     update_index(settings.replace(passage_vectors="embed"), embedder)
     assert index_status(settings).passage_vectors == "mixed"  # usable as is; a rebuild makes it uniform
+
+
+@pytest.mark.slow
+def test_compact_passage_vectors_embed_the_compact_text(settings: Settings, embedder: CountingEmbedder) -> None:
+    settings = settings.replace(passage_vectors="compact")
+    update_index(settings, embedder)
+    with open_index(settings.index_dir, embedder.name) as reader:
+        _, n_sentences, n_passages = reader.counts()
+        assert n_passages >= 3
+        assert embedder.texts == n_sentences + n_passages  # one text per passage, in a call of its own
+        passages = list(reader.iter_passages())
+        stored = reader.passage_vectors([p.id for p in passages])
+        compact = [compact_passage_text(reader.article(p.article_id)[1], p.text) for p in passages]
+        assert all(len(c) < len(p.text) for c, p in zip(compact, passages, strict=True))
+        expected = embedder.inner.encode(compact, max_tokens=COMPACT_TOKENS)
+        cosines = np.sum(stored * expected, axis=1)
+        assert cosines.min() > 0.97  # 8-bit codes, and int8 activations scaled per batch
+        sentence = reader.sentences(passages[0].article_id, passages[0].first_sentence, passages[0].first_sentence + 1)
+        embedded = embedder.inner.encode([sentence[0].text])[0]
+        assert float(reader.sentence_vectors([sentence[0].id])[0] @ embedded) > 0.97  # sentences as ever
+        question = embedder.inner.encode(["Who was elected mayor of Riverton?"])[0]
+        best = reader.get_passages([reader.search(question, 1)[0][0]])[0]
+        assert "Okafor" in best.text
+    assert verify_index(settings) == []
+    assert index_status(settings).passage_vectors == "compact"
 
 
 def test_bad_passage_vectors_names_the_setting(tmp_path: Path) -> None:
