@@ -124,13 +124,10 @@ def rates(name: str, p: np.ndarray, labels: np.ndarray, threshold: float) -> str
 
 
 def main() -> None:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, help="a GGUF whose answerability judge to fit with the retrieval evidence")
     parser.add_argument("--held-out", type=int, default=0, metavar="N",
-                        help="with --model: also report the fitted model on up to N other questions per set")
+                        help="with --model: judge up to N more questions per set (beyond the seeded sample) for the fit")
     parser.add_argument("--write", action="store_true",
                         help="with --model: store the fitted weights in qa_assistant/answering/refusal.json")
     args = parser.parse_args()
@@ -141,34 +138,75 @@ def main() -> None:
     for name in SETS:
         x, y, hx, hy, embedder = features(name, shared, embedder, judge, args.held_out if judge else 0)
         data[name], held[name] = (x, y), (hx, hy)
+    if judge is None:
+        fit_retrieval_only(data)
+    else:
+        fit_with_judge(data, held, args.model, args.write)
+
+
+def lowest_threshold(probability: dict[str, np.ndarray], labels: dict[str, np.ndarray]) -> float:
+    """The lowest threshold that keeps answerable questions refused ≤ 0.10 on every set."""
+    for t in np.arange(0.30, 0.99, 0.01):
+        if all(np.mean(probability[n][~labels[n]] >= t) <= MOST_ANSWERABLE_REFUSED for n in probability):
+            return float(t)
+    return 0.99
+
+
+def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Fitted on all of squad2 (the only set with unanswerable questions), checked on every set."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
     x, y = data["squad2"]
     cv = cross_val_predict(LogisticRegression(max_iter=1000), x, y, cv=5, method="predict_proba")[:, 1]
     print(f"squad2 5-fold AUROC unanswerable vs answerable: {auroc(list(cv), list(y)):.3f} ({len(y)} questions)")
-    if judge is not None:
-        print(f"squad2 judge alone AUROC: {auroc(list(-x[:, 2]), list(y)):.3f}")
     model = LogisticRegression(max_iter=1000).fit(x, y)
     probability = {name: model.predict_proba(xs)[:, 1] for name, (xs, _) in data.items()}
-    threshold = 0.5
-    for t in np.arange(0.30, 0.95, 0.01):
-        if all(np.mean(probability[n][~data[n][1]] >= t) <= MOST_ANSWERABLE_REFUSED for n in SETS):
-            threshold = float(t)
-            break
+    threshold = lowest_threshold(probability, {n: ys for n, (_, ys) in data.items()})
     bias, weights = float(model.intercept_[0]), model.coef_[0]
-    judged = f", judge={weights[2]:.3f}" if judge is not None else ""
-    name = f"JUDGED[{args.model.stem!r}] = " if args.model else ""
-    print(f"{name}RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, coverage={weights[1]:.2f}{judged}, "
-          f"threshold={threshold:.2f})")
-    if args.write and args.model:
-        write_judged(args.model.stem, {"bias": round(bias, 4), "cosine": round(float(weights[0]), 4),
-                                       "coverage": round(float(weights[1]), 4), "judge": round(float(weights[2]), 4),
-                                       "threshold": round(threshold, 2)})
+    print(f"RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, coverage={weights[1]:.2f}, threshold={threshold:.2f})")
     for name in SETS:
         print(rates(name, probability[name], data[name][1], threshold))
-    if any(len(hy) for _, hy in held.values()):
-        print("held out (questions the fit did not see):")
-        for name, (hx, hy) in held.items():
-            if len(hy):
-                print(rates(name, model.predict_proba(hx)[:, 1], hy, threshold))
+
+
+def fit_with_judge(data: dict[str, tuple[np.ndarray, np.ndarray]], held: dict[str, tuple[np.ndarray, np.ndarray]],
+                   model_path: Path, write: bool) -> None:
+    """Fitted on every judged question of every set pooled (the answerable ones of all sets teach the
+    model how the judge reads multi-sentence and multi-hop questions), reported by 5-fold
+    cross-validation with the threshold chosen on the training folds, then refitted on all."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    pooled = {n: (np.vstack([data[n][0], held[n][0]]), np.concatenate([data[n][1], held[n][1]])) for n in SETS}
+    x = np.vstack([pooled[n][0] for n in SETS])
+    y = np.concatenate([pooled[n][1] for n in SETS])
+    sets = np.concatenate([[n] * len(pooled[n][1]) for n in SETS])
+    xs2, ys2 = pooled["squad2"]
+    print(f"squad2 judge alone AUROC: {auroc(list(-xs2[:, 2]), list(ys2)):.3f} ({len(ys2)} questions)")
+    refused = np.zeros(len(y), dtype=bool)
+    strata = np.array([f"{n}{int(v)}" for n, v in zip(sets, y, strict=True)])
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, strata):
+        fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
+        p = fold.predict_proba(x[train])[:, 1]
+        t = lowest_threshold({n: p[sets[train] == n] for n in SETS}, {n: y[train][sets[train] == n] for n in SETS})
+        refused[test] = fold.predict_proba(x[test])[:, 1] >= t
+    print("5-fold cross-validated (threshold chosen on the training folds):")
+    for name in SETS:
+        mine = sets == name
+        line = f"{name:<9} answerable refused {refused[mine & ~y].mean():.3f} ({int((mine & ~y).sum())})"
+        if (mine & y).any():
+            line += f"   unanswerable refused {refused[mine & y].mean():.3f} ({int((mine & y).sum())})"
+        print(line)
+    model = LogisticRegression(max_iter=1000).fit(x, y)
+    probability = {n: model.predict_proba(pooled[n][0])[:, 1] for n in SETS}
+    threshold = lowest_threshold(probability, {n: pooled[n][1] for n in SETS})
+    bias, weights = float(model.intercept_[0]), model.coef_[0]
+    print(f"JUDGED[{model_path.stem!r}] = RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, "
+          f"coverage={weights[1]:.2f}, judge={weights[2]:.3f}, threshold={threshold:.2f})   (all {len(y)} questions)")
+    if write:
+        write_judged(model_path.stem, {"bias": round(bias, 4), "cosine": round(float(weights[0]), 4),
+                                       "coverage": round(float(weights[1]), 4), "judge": round(float(weights[2]), 4),
+                                       "threshold": round(threshold, 2)})
 
 
 if __name__ == "__main__":
