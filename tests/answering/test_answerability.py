@@ -92,9 +92,9 @@ def test_with_a_fitted_judge_an_unanswerable_question_that_looks_answerable_is_r
     try:
         answered = final_answer(engine.ask("Who was elected mayor of Riverton?"))
         assert not answered.refused and "Okafor" in answered.answer and "judge" in answered.timings_ms
-        # the mayor's article is retrieved, but it never says how old she is
-        refused = final_answer(engine.ask("How old was Maria Okafor when she was elected mayor of Riverton?"))
+        # the library's article is retrieved, but it never says who designed the library
+        refused = final_answer(engine.ask("Who designed the new Riverton library?"))
         assert refused.refused and refused.answer == NOT_COVERED
-        assert any(c.article == "politics/mayor.md" for c in refused.citations)
+        assert any(c.article == "city/library.txt" for c in refused.citations)
     finally:
         engine.close()
