@@ -189,17 +189,19 @@ def verdicts_today(checker: Any, saved: SavedAnswer, citations: Sequence[Citatio
     """Each saved sentence scored again against the still-existing text of what it cites."""
     from . import strip_markers
 
+    # judged as the live answer was: against what it answered (the standalone question of a follow-up)
+    question = saved.answer.standalone_question or saved.answer.question or None
     if not saved.lists_sentences:
-        return list(checker.check(saved.answer.answer, citations))
+        return list(checker.check(saved.answer.answer, citations, question=question))
     items = saved.answer.sentences
     if not items:
         return []
     vectors = checker.encode_sources(citations) if citations else np.zeros((0, 1), np.float32)
     claims = [strip_markers(s.text) for s in items]
-    claim_vectors = checker.encode_claims(claims)
+    claim_vectors, extras = checker.claim_vectors(claims, question)
     known = {c.n for c in citations}
     results = []
-    for item, claim, vector in zip(items, claims, claim_vectors, strict=True):
+    for item, claim, vector, extra in zip(items, claims, claim_vectors, extras, strict=True):
         numbers = item.citations
         cited = tuple(n for n in numbers if n in known)
         lost = tuple(n for n in numbers if n not in known)
@@ -207,7 +209,8 @@ def verdicts_today(checker: Any, saved: SavedAnswer, citations: Sequence[Citatio
             results.append(AnswerSentence(item.text, (), "unsupported", 0.0, lost))
             continue
         results.append(checker.judge(item.text, claim, vector, cited, lost, citations, vectors,
-                                     attributed=item.verdict == "attributed"))
+                                     attributed=item.verdict == "attributed", question=question,
+                                     question_vector=extra[0], new_vector=extra[1]))
     return results
 
 

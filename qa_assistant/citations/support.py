@@ -133,7 +133,7 @@ class SupportChecker:
         if citation_vectors is None or len(citation_vectors) != len(citations):
             citation_vectors = self._encode([c.text for c in citations])
         claims = [strip_markers(s) for s in sentences]
-        vectors = self._claim_vectors(claims, question)
+        vectors = self.claim_vectors(claims, question)
         return [
             self._judge(sentence, claim, vector, citations, citation_vectors, question, extra)
             for sentence, claim, vector, extra in zip(sentences, claims, vectors[0], vectors[1], strict=True)
@@ -145,10 +145,10 @@ class SupportChecker:
         if citation_vectors is None or len(citation_vectors) != len(citations):
             citation_vectors = self._encode([c.text for c in citations])
         claim = strip_markers(sentence)
-        vectors = self._claim_vectors([claim], question)
+        vectors = self.claim_vectors([claim], question)
         return self._judge(sentence, claim, vectors[0][0], citations, citation_vectors, question, vectors[1][0])
 
-    def _claim_vectors(self, claims: Sequence[str], question: str | None
+    def claim_vectors(self, claims: Sequence[str], question: str | None
                        ) -> tuple[np.ndarray, list[tuple[np.ndarray | None, np.ndarray | None]]]:
         """Claim vectors, and per claim (question vector, new-content vector), in one encode call."""
         news = [new_text(c, question) for c in claims]

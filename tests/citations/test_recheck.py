@@ -55,8 +55,8 @@ def saved(tmp_path: Path) -> tuple[Path, Path]:
              "sentences": [
                  {"text": "OPEC proclaimed an oil embargo in October 1973 [1].", "citations": [1],
                   "verdict": "supported", "support": 0.9},
-                 {"text": "Oil rose to nearly 12 dollars [2].", "citations": [2], "verdict": "supported",
-                  "support": 0.8}]}
+                 {"text": "Oil rose to nearly 12 dollars [2].", "citations": [2], "verdict": "partial",
+                  "support": 0.6}]}
     second = {"id": "q2", "question": "Who won in Riverton?",
               "answer": "Maria Okafor was elected mayor with 61 percent [1]. Grindavik was evacuated.",
               "mode": "llm", "citations": [c3, c4],
@@ -90,7 +90,8 @@ def test_unchanged_articles_are_ok(saved: tuple[Path, Path], checker) -> None:
     assert not report.changed
     assert report.counts["ok"] == 4 and report.counts["citations"] == 4
     first, second = report.answers
-    assert [s.verdict for s in first.sentences] == ["supported", "supported"]
+    # judged against the question, as live: the rise to 12 dollars is stated, but not as "in 1973"
+    assert [s.verdict for s in first.sentences] == ["supported", "partial"]
     assert second.sentences[1].verdict == "attributed" and second.sentences[1].citations == (2,)
 
 
@@ -106,7 +107,8 @@ def test_moved_and_gone_citations(saved: tuple[Path, Path], checker) -> None:
     for check in first.citations:
         assert check.status == "moved"
         assert text[check.new_start:check.new_end] == check.text
-    assert [s.verdict for s in first.sentences] == ["supported", "supported"]
+    # judged against the question, as live: the rise to 12 dollars is stated, but not as "in 1973"
+    assert [s.verdict for s in first.sentences] == ["supported", "partial"]
     gone, ok = second.citations
     assert (gone.status, gone.reason) == ("gone", "article missing")
     assert ok.status == "ok"
@@ -199,3 +201,28 @@ def test_a_lone_surrogate_in_a_saved_answer_is_a_one_line_error(tmp_path: Path) 
     assert result.output.strip().splitlines() == [
         f"Error: {path} line 1: the answer record holds text that is not valid Unicode "
         "(a lone surrogate such as \\ud800)"]
+
+
+@pytest.mark.slow
+def test_an_unchanged_answer_is_rechecked_to_the_verdicts_it_was_given(saved: tuple[Path, Path], checker,
+                                                                       tmp_path: Path) -> None:
+    """The re-check judges against the question, as the live check did: same verdicts, same support."""
+    from qa_assistant.models import Citation
+
+    articles, _ = saved
+    c1 = citation(articles, "mayor.txt", 1, "Maria Okafor was elected mayor of Riverton on Sunday with 61 percent "
+                                            "of the vote.")
+    c2 = citation(articles, "energy/oil.txt", 2, "By the end of the embargo in March 1974, the price of oil had "
+                                                 "risen from 3 dollars per barrel to nearly 12 dollars.")
+    question = "Who was elected mayor of Riverton, and with what share of the vote?"
+    text = "Maria Okafor was elected mayor of Riverton with 61 percent [1]. She won with 80 percent [1]."
+    live = checker.check(text, [Citation(**c1), Citation(**c2)], question=question)
+    answer = {"id": "q", "question": question, "answer": text, "mode": "llm", "citations": [c1, c2],
+              "sentences": [{"text": s.text, "citations": list(s.citations), "verdict": s.verdict,
+                             "support": s.support} for s in live]}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(answer) + "\n", encoding="utf-8")
+    today = recheck(path, Settings(), articles, checker=checker).answers[0].sentences
+    assert [s.verdict for s in today] == [s.verdict for s in live]
+    assert [s.support for s in today] == pytest.approx([s.support for s in live], abs=1e-6)
+    assert live[0].verdict == "supported" and live[1].verdict != "supported"
