@@ -60,6 +60,24 @@ def test_answerable_question_is_not_refused(llm_engine: Any) -> None:
     assert any(c.article == "politics/mayor.md" for c in answer.citations)
 
 
+def test_default_generation_reuses_the_source_words_and_cites_them(engine_settings: Any, embedder: Any,
+                                                                  built_index: Path) -> None:
+    """Greedy decoding, three sources, the shipped prompts: the packaged model copies the answer
+    from its source and cites it.  (Greedy is not bit-identical across runs: the second question
+    reuses the cached system prefix, whose logits differ slightly from a fresh evaluation.)"""
+    engine = Engine(engine_settings.replace(max_tokens=60), embedder=embedder)
+    engine.load()
+    try:
+        assert engine.settings.temperature == 0.0 and engine.settings.context_sentences == 3
+        first = final_answer(engine.ask("Who was elected mayor of Riverton?"))
+    finally:
+        engine.close()
+    assert first.mode == "llm" and not first.refused and len(first.citations) <= 3
+    assert "Okafor" in first.answer
+    cited = {n for s in first.sentences for n in s.citations}
+    assert any(c.article == "politics/mayor.md" for c in first.citations if c.n in cited)
+
+
 PLANTED = {
     "city/tram.txt": (
         "Tram line approved\n\n"
