@@ -11,8 +11,15 @@ Qwen2.5-Coder-1.5B-Instruct it does (see ``refusal.py``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ModelLoadError
+from .refusal import RefusalModel, refusal_for
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .llm import LocalLLM
 
 SYSTEM = "You decide whether a text answers a question. Reply with one word: yes or no."
 USER = "Text:\n{sources}\n\nQuestion: {question}\n\nDoes the text answer this question? Answer yes or no."
@@ -33,3 +40,34 @@ class AnswerabilityJudge:
 
         text = "\n".join(neutralise_special_tokens(s) for s in sources[:SOURCES])
         return self._judge.ask(USER.format(sources=text, question=neutralise_special_tokens(question)))
+
+
+def load_judge(settings: Settings, answering: LocalLLM | None, status: Callable[[str], None]
+               ) -> tuple[RefusalModel, AnswerabilityJudge, LocalLLM | None] | None:
+    """The refusal weights and the judge for an engine, and the judging model when it is one of its own.
+
+    The ``judge_model_path`` GGUF judges, else the answering model when weights were fitted
+    for it; None when neither applies (retrieval evidence alone decides).
+    """
+    from .llm import LocalLLM
+
+    path = settings.judge_model_path
+    judge_llm, own = answering, None
+    if path is not None and (answering is None or answering.path.resolve() != path.resolve()):
+        status("Loading the judging model…")
+        try:
+            judge_llm = own = LocalLLM.load(settings.replace(model_path=path))
+        except ModelLoadError as exc:
+            raise ModelLoadError(str(exc).replace("model_path", "judge_model_path", 1)) from None
+    if judge_llm is None:
+        return None
+    refusal = refusal_for(judge_llm.name)
+    if not refusal.uses_judge:
+        if own is not None:
+            own.close()
+        if path is not None:
+            raise ModelLoadError(f"judge_model_path {path}: no refusal weights are fitted for "
+                                 f"{judge_llm.name}; run python bench/calibrate_refusal.py --model {path} "
+                                 "--write, or unset judge_model_path")
+        return None
+    return refusal, AnswerabilityJudge(judge_llm.llama, judge_llm.lock), own

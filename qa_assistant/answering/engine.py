@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .extractive import choose, extractive_answer
-from .refusal import Evidence, RefusalModel, refusal_for, retrieval_evidence
+from .refusal import Evidence, RefusalModel, retrieval_evidence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -173,31 +173,11 @@ class Engine:
         self._prompts = prompts
 
     def _load_judge(self, status: Callable[[str], None]) -> None:
-        """The answerability judge and the refusal weights fitted for it: the ``judge_model_path`` GGUF,
-        else the answering model when weights were fitted for it; else retrieval evidence alone."""
-        from .llm import LocalLLM
+        from .answerability import load_judge
 
-        path = self.settings.judge_model_path
-        judge_llm = self._llm if self.mode == "llm" else None
-        if path is not None and (judge_llm is None or judge_llm.path.resolve() != path.resolve()):
-            status("Loading the judging model…")
-            try:
-                judge_llm = self._judge_llm = LocalLLM.load(self.settings.replace(model_path=path))
-            except ModelLoadError as exc:
-                raise ModelLoadError(str(exc).replace("model_path", "judge_model_path", 1)) from None
-        if judge_llm is None:
-            return
-        refusal = refusal_for(judge_llm.name)
-        if not refusal.uses_judge:
-            if path is not None:
-                raise ModelLoadError(f"judge_model_path {path}: no refusal weights are fitted for "
-                                     f"{judge_llm.name}; run python bench/calibrate_refusal.py --model {path} "
-                                     "--write, or unset judge_model_path")
-            return
-        from .answerability import AnswerabilityJudge
-
-        self.refusal = refusal
-        self._answerability = AnswerabilityJudge(judge_llm.llama, judge_llm.lock)
+        loaded = load_judge(self.settings, self._llm if self.mode == "llm" else None, status)
+        if loaded is not None:
+            self.refusal, self._answerability, self._judge_llm = loaded
 
     def _update_index(self, update: IndexUpdate, progress: Callable[[UpdateProgress], None] | None,
                       status: Callable[[str], None]) -> None:
