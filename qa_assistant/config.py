@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     temperature: Float = Field(0.0, ge=0.0, le=5.0, allow_inf_nan=False)
     """Sampling temperature; 0 is greedy decoding (the packaged 135M model copies its sources more
     faithfully that way, and the same question gets the same answer)."""
+    copy_bias: Float = Field(3.0, ge=0.0, le=20.0, allow_inf_nan=False)
+    """Logit bias added to the tokens of the numbered sources while the LLM answers (0: none);
+    the packaged 135M model copies the source's words instead of inventing its own."""
     max_tokens: Int = Field(200, ge=1, le=100_000)
     """Most tokens generated for one answer."""
     prompts_dir: Path = Field(default_factory=default_prompts_dir)

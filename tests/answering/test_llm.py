@@ -135,3 +135,21 @@ def test_prompt_too_long_for_the_window_names_n_ctx(llm: LocalLLM) -> None:
     huge = [{"role": "user", "content": "oil " * 2000}]
     with pytest.raises(ContextOverflowError, match="^n_ctx 1024: "):
         list(llm.stream_chat(huge))
+
+
+@pytest.mark.slow
+def test_copy_bias_favours_the_sources_tokens(llm: LocalLLM) -> None:
+    source = "Maria Okafor was elected mayor of Riverton on Sunday."
+    bias = llm.copy_bias([source])
+    okafor = llm.llama.tokenize(b" Okafor", add_bos=False, special=False)
+    marker = llm.llama.tokenize(b" [1]", add_bos=False, special=False)
+    assert set(okafor) | set(marker) <= set(bias) and set(bias.values()) == {llm.settings.copy_bias}
+    assert llm.copy_bias([]) == {}
+    unbiased = dataclasses.replace(llm, settings=llm.settings.replace(copy_bias=0.0))
+    assert unbiased.copy_bias([source]) == {}
+    # the bias reaches generation: a strong one leaves the model only the favoured tokens to write
+    strong = dataclasses.replace(llm, settings=llm.settings.replace(copy_bias=20.0))
+    words = "".join(strong.stream_chat([{"role": "user", "content": "Say hello."}], max_tokens=8,
+                                       favour=["zebra"]))
+    plain = "".join(unbiased.stream_chat([{"role": "user", "content": "Say hello."}], max_tokens=8))
+    assert words and set(words.lower()) <= set(" zebra[1234].,") and words != plain
