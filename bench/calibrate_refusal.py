@@ -30,7 +30,9 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from qa_assistant.answering.answerability import AnswerabilityJudge  # noqa: E402
 from qa_assistant.answering.engine import Engine  # noqa: E402
+from qa_assistant.answering.llm import LocalLLM  # noqa: E402
 from qa_assistant.answering.refusal import retrieval_evidence  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
 from qa_assistant.evaluation.metrics import auroc  # noqa: E402
@@ -47,19 +49,16 @@ class JudgeCache:
     """The judge's log-odds per question id, kept between runs (one file per model)."""
 
     def __init__(self, model: Path, cache_dir: Path) -> None:
-        from qa_assistant.answering.answerability import AnswerabilityJudge
-        from qa_assistant.answering.llm import LocalLLM
-
+        self.model = model
         self.path = cache_dir / "refusal-judge" / f"{model.stem}.json"
         self.scores: dict[str, float] = json.loads(self.path.read_text()) if self.path.is_file() else {}
-        self._model = model
         self._judge: AnswerabilityJudge | None = None
-        self._load = lambda: AnswerabilityJudge(LocalLLM.load(load_settings({"model_path": str(model)})).llama)
 
     def log_odds(self, key: str, question: str, sources: list[str]) -> float:
         if key not in self.scores:
-            if self._judge is None:
-                self._judge = self._load()
+            if self._judge is None:  # the model is loaded only for questions not judged before
+                llm = LocalLLM.load(load_settings({"model_path": str(self.model)}))
+                self._judge = AnswerabilityJudge(llm.llama, llm.lock)
             self.scores[key] = self._judge.log_odds(question, sources)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(self.scores))

@@ -89,7 +89,7 @@ def _names(text: str) -> set[str]:
     return found
 
 
-def _known(key: str, known: set[str]) -> bool:
+def same_family(key: str, known: set[str]) -> bool:
     """``key`` or a word of the same family (Iranian / Iran, governmental / government) is known."""
     if key in known:
         return True
@@ -117,12 +117,12 @@ def claim_evidence(claim: str, question: str | None, sources: Sequence[str],
     def found_in(keys: set[str], numbers: set[str] | frozenset[str]) -> float:
         if total == 0:
             return 1.0
-        return sum(w for k, w in new.items() if k in numbers or _known(k, keys)) / total
+        return sum(w for k, w in new.items() if k in numbers or same_family(k, keys)) / total
 
     recall = found_in(known, known_numbers)
     best = max((found_in(set(t.weights), t.numbers) for t in src_terms), default=0.0)
     names = _names(claim) - (_names(question) if question else set()) - set(asked.weights)
-    missing_names = sum(1 for n in names if not _known(n, known))
+    missing_names = sum(1 for n in names if not same_family(n, known))
     missing_numbers = sum(1 for n in new_numbers if n not in known_numbers)
     return ClaimEvidence(new_weight=total, new_recall=recall, best_sentence_recall=best,
                          names=len(names), missing_names=missing_names, numbers=len(new_numbers),

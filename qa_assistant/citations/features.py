@@ -14,8 +14,8 @@ from dataclasses import astuple, dataclass, fields
 import numpy as np
 
 from ..retrieval.terms import STOPWORDS, stem
-from .claims import _known, claim_evidence
-from .lexical import Terms, _number, lexical_evidence, terms
+from .claims import claim_evidence, same_family
+from .lexical import Terms, lexical_evidence, number_key, terms
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ _RUN = 3
 
 
 def _key(word: str) -> str:
-    number = _number(word)
+    number = number_key(word)
     return number if number is not None else stem(word)
 
 
@@ -126,11 +126,11 @@ def word_order_evidence(claim: str, question: str | None, sources: Sequence[str]
         return WordOrder(0.0, 1.0, 1.0)
     source_keys = [[_key(w.lower()) for w in _WORD.findall(s)] for s in sources]
     known = {k for ks in source_keys for k in ks}
-    found = math.log1p(sum(1 for k in {keys[i] for i in new} if _known(k, known)))
+    found = math.log1p(sum(1 for k in {keys[i] for i in new} if same_family(k, known)))
     # copy coverage: the new stretch, stop words included, covered by runs of _RUN words of one sentence
     stretch = keys[new[0]:new[-1] + 1]
     if len(stretch) < _RUN:
-        copy = float(any(all(_known(k, set(ks)) for k in stretch) for ks in source_keys))
+        copy = float(any(all(same_family(k, set(ks)) for k in stretch) for ks in source_keys))
     else:
         runs = [{tuple(ks[j:j + _RUN]) for j in range(len(ks) - _RUN + 1)} for ks in source_keys]
         covered = [False] * len(stretch)
@@ -145,11 +145,11 @@ def word_order_evidence(claim: str, question: str | None, sources: Sequence[str]
     new_keys = [keys[i] for i in new]
     pairs = list(zip(new_keys, new_keys[1:], strict=False))
     if not pairs:
-        ordered = float(_known(new_keys[0], known))
+        ordered = float(same_family(new_keys[0], known))
     else:
         def near(a: str, b: str, sentence: list[str]) -> bool:
-            at_a = [j for j, k in enumerate(sentence) if _known(a, {k})]
-            at_b = [j for j, k in enumerate(sentence) if _known(b, {k})]
+            at_a = [j for j, k in enumerate(sentence) if same_family(a, {k})]
+            at_b = [j for j, k in enumerate(sentence) if same_family(b, {k})]
             return any(0 < abs(j - i) <= _PAIR_WINDOW for i in at_a for j in at_b)
         ordered = sum(any(near(a, b, c) for c in content) for a, b in pairs) / len(pairs)
     return WordOrder(found, copy, ordered)

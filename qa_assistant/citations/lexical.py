@@ -16,7 +16,8 @@ from ..retrieval.terms import NUMBER_WORDS, STOPWORDS, stem
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_][\w'’-]*")
 
 
-def _number(token: str) -> str | None:
+def number_key(token: str) -> str | None:
+    """The number a token states, as digits without separators ("1,200" and "twelve" alike), else None."""
     if token[0].isdigit():
         value = token.replace(",", "")
         return value[:-2] if value.endswith(".0") else value
@@ -36,7 +37,7 @@ def terms(text: str) -> Terms:
     numbers: set[str] = set()
     for i, match in enumerate(_TOKEN.finditer(text)):
         token = match.group(0)
-        number = _number(token)
+        number = number_key(token)
         if number is not None and token.lower() not in {"one", "first", "second"}:
             numbers.add(number)
         if token.lower() in STOPWORDS:
