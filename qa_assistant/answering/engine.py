@@ -293,6 +293,7 @@ class Engine:
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         from ..citations import is_no_claim, split_answer, strip_markers
         from .prompts import render_messages
+        from .repetition import before_loop, finished, loop_start
 
         messages = render_messages(self._current_prompts(), standalone, context.citations)
         parts: list[str] = []
@@ -304,7 +305,12 @@ class Engine:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
             yield Token(piece)
-            kept = _enough(split_answer("".join(parts)))
+            written = "".join(parts)
+            loop = loop_start(written, len(context.citations))
+            if loop is None:
+                kept = _enough(split_answer(written))
+            else:  # going round in circles: the answer is what came before
+                kept = finished(split_answer(before_loop(written, loop)))[:MAX_ANSWER_SENTENCES]
             if kept is not None or (cancel is not None and cancel.is_set()):
                 stop.set()
                 break

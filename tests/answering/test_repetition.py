@@ -1,0 +1,76 @@
+"""A model going round in circles is stopped where the repetition begins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from answer_helpers import final_answer
+
+from qa_assistant.answering.repetition import before_loop, finished, loop_start
+from qa_assistant.citations import split_answer
+from qa_assistant.models import Token
+
+
+def trimmed(text: str, sources: int = 3) -> list[str]:
+    cut = loop_start(text, sources)
+    assert cut is not None, text
+    return finished(split_answer(before_loop(text, cut)))
+
+
+def test_a_repeated_run_of_words_ends_the_answer_before_it() -> None:
+    # SmolLM2's own words on a squad question (greedy, copy bias)
+    text = ("Harold Wilson's government during the 1970 Six-Day War, and Ted Heath's successor, "
+            "Ted Heath's successor, Ted Heath's successor, Ted Heath's")
+    assert trimmed(text) == ["Harold Wilson's government during the 1970 Six-Day War, and Ted Heath's successor"]
+
+
+def test_a_sentence_broken_off_by_the_loop_is_dropped_after_a_finished_one() -> None:
+    text = ("Germany, Italy, Switzerland, and Norway banned flying, driving, and boating on Sundays. [1] "
+            "The UK, Germany, Italy, Switzerland, and Norway banned")
+    assert trimmed(text) == ["Germany, Italy, Switzerland, and Norway banned flying, driving, and boating on Sundays. [1]"]
+
+
+def test_markers_counting_past_the_sources_end_the_answer() -> None:
+    assert loop_start("The Japanese cars [1] [2] [3] [4] [5] [6]", sources=3) == len("The Japanese cars [1] [2] [3] ")
+    assert loop_start("Stated twice [1-3] and [1, 2].", sources=3) is None
+    assert loop_start("Both say so [2-5].", sources=3) == len("Both say so ")
+
+
+@pytest.mark.parametrize("text", [
+    "The council approved 12 million dollars for the library. [1]",
+    # the same words again, but fewer than five in a row
+    "The mayor said the bridge would open in May; the mayor said the tram would not. [2]",
+    # a list of names shares words, never a run of five
+    "Germany, Italy, Switzerland, and Norway banned flying, driving, and boating on Sundays. [1]",
+])
+def test_answers_that_do_not_repeat_themselves_are_left_alone(text: str) -> None:
+    assert loop_start(text, sources=3) is None
+
+
+def looping(*pieces: str) -> Any:
+    """The model's stream replaced by a model stuck in a loop (fault injection); the rest is real."""
+    consumed: list[str] = []
+
+    def stream(*args: Any, **kwargs: Any) -> Iterator[str]:
+        for piece in pieces:
+            consumed.append(piece)
+            yield piece
+
+    stream.consumed = consumed  # type: ignore[attr-defined]
+    return stream
+
+
+@pytest.mark.slow
+def test_the_engine_stops_a_looping_model_and_checks_what_came_before(llm_engine: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    loop = ["The new library will cost", " 12 million dollars [1],", " 12 million dollars [1],"]
+    stream = looping(*loop, *[" 12 million dollars [1],"] * 40)
+    monkeypatch.setattr(llm_engine._llm, "stream_chat", stream)
+    events = list(llm_engine.ask("How much money did the council approve for the new library?"))
+    answer = final_answer(events)
+    assert answer.answer == "The new library will cost 12 million dollars [1]"
+    assert len(stream.consumed) < 10  # generation was stopped, not run to max_tokens
+    assert [s.text for s in answer.sentences] == [answer.answer]
+    assert sum(isinstance(e, Token) for e in events) == len(stream.consumed)
