@@ -20,6 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
 
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
@@ -36,7 +37,7 @@ def main() -> None:
                         help="Override settings.context_sentences (sources in the prompt).")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+    shared = shared_dir()
     squad = shared / "eval" / "squad"
     if not squad.is_dir():
         sys.exit(f"{squad} is absent: this benchmark needs the shared eval sets")

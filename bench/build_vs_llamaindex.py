@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+from shared_data import shared_dir  # noqa: E402
 
 PEER_SCRIPT = r"""
 import os, sys, time
@@ -69,10 +70,6 @@ class Run:
     cpu_s: float
     peak_rss_mib: float
     returncode: int
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
 
 
 def measure(who: str, argv: list[str], env: dict[str, str]) -> Run:

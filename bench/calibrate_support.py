@@ -33,20 +33,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from shared_data import eval_dir  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa_assistant.citations.lexical import lexical_evidence, terms  # noqa: E402
 from qa_assistant.citations.support import Thresholds, combine  # noqa: E402
 from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.evaluation.metrics import gold_sentences  # noqa: E402
-
-
-def shared_eval(arg: str | None) -> Path:
-    base = Path(arg) if arg else Path(os.environ.get("QA_ASSISTANT_SHARED") or ROOT / ".." / "shared")
-    path = base / "eval"
-    if not path.is_dir():
-        sys.exit(f"no evaluation sets at {path}; pass --shared PATH or set QA_ASSISTANT_SHARED")
-    return path
 
 
 def load_embedder():
@@ -192,7 +186,7 @@ def main() -> None:
     parser.add_argument("--shared", help="folder holding eval/ (default ../shared)")
     parser.add_argument("--limit", type=int, default=300, help="questions per set")
     args = parser.parse_args()
-    eval_dir = shared_eval(args.shared)
+    sets_dir = eval_dir(args.shared)
     rng = random.Random(13)
     started = time.perf_counter()
     embedder = load_embedder()
@@ -207,7 +201,7 @@ def main() -> None:
 
     sets = {}
     for name in ("squad", "multirc", "hotpotqa"):
-        sets[name] = build_pairs(eval_dir, name, args.limit, rng, vectors_of)
+        sets[name] = build_pairs(sets_dir, name, args.limit, rng, vectors_of)
         featurise(sets[name], vectors_of)
     print(f"pairs built and embedded in {time.perf_counter() - started:.0f} s ({embedder.name}, {embedder.backend})")
 

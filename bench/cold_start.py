@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from shared_data import shared_dir  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = (
     "Who won the Australian Open?",
@@ -32,10 +34,6 @@ QUESTIONS = (
     "Why did the film win an Oscar?",
     "What did Tony Blair say about the election?",
 )
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
 
 
 def command(*args: str) -> list[str]:

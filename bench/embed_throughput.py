@@ -33,6 +33,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
 
 from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
@@ -72,7 +73,7 @@ class Row:
 
 
 def squad_dir() -> Path:
-    shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+    shared = shared_dir()
     return shared / "eval" / "squad"
 
 
@@ -184,7 +185,7 @@ def main() -> int:
     parser.add_argument("--backends", default="torch,onnx,onnx-int8",
                         help="comma-separated; a ':st' suffix (onnx-int8:st) runs that ONNX export through "
                              "sentence-transformers instead of ONNX Runtime directly, for comparison")
-    parser.add_argument("--batch-size", type=int, default=Settings.embed_batch_size)
+    parser.add_argument("--batch-size", type=int, default=Settings.model_fields["embed_batch_size"].default)
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="ONNX export cache (default: a new temporary folder, so 'load cold' includes the export)")
     parser.add_argument("--quick", type=int, default=None, metavar="N",

@@ -39,6 +39,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from shared_data import eval_dir  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa_assistant.citations.claims import new_text  # noqa: E402
@@ -80,14 +82,6 @@ def claim_of(question: str, option: str) -> str:
 
 def split_of(article: str) -> str:
     return "dev" if int(hashlib.sha1(article.encode()).hexdigest(), 16) % 2 == 0 else "test"
-
-
-def shared_eval(arg: str | None) -> Path:
-    base = Path(arg) if arg else Path(os.environ.get("QA_ASSISTANT_SHARED") or ROOT / ".." / "shared")
-    path = base / "eval"
-    if not path.is_dir():
-        sys.exit(f"no evaluation sets at {path}; pass --shared PATH or set QA_ASSISTANT_SHARED")
-    return path
 
 
 def build_pairs(folder: Path, name: str, limit: int, rng: random.Random, vectors_of) -> list[Pair]:
@@ -315,7 +309,7 @@ def main() -> None:
     parser.add_argument("--judge-only", action="store_true",
                         help="with --write: replace only the judge heads, keep the file's lexical head")
     args = parser.parse_args()
-    eval_dir = shared_eval(args.shared)
+    sets_dir = eval_dir(args.shared)
     rng = random.Random(7)
     settings = Settings()
     from qa_assistant.embedding.embedder import load_embedder
@@ -335,7 +329,7 @@ def main() -> None:
         return np.stack([cache[t] for t in texts])
 
     started = time.perf_counter()
-    pairs = [p for name in SETS for p in build_pairs(eval_dir / name, name, args.limit, rng, vectors_of)]
+    pairs = [p for name in SETS for p in build_pairs(sets_dir / name, name, args.limit, rng, vectors_of)]
     vectors_of([t for p in pairs for t in (p.claim, p.question, new_text(p.claim, p.question), *p.sources)])
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache_file, texts=np.array(json.dumps(list(cache))), vectors=np.stack(list(cache.values())))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
 
 from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
@@ -35,10 +36,6 @@ NEW_ARTICLE = (
     "The mayor said the library would stay open until ten at night on weekdays. "
     "Entry is free for everyone living in the county.\n"
 )
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
 
 
 def measure(name: str, source: Path, embedder: object, repeat: int) -> dict[str, object]:

@@ -31,16 +31,13 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
 
 from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.embedding.passages import COMPACT_TOKENS, compact_passage_text  # noqa: E402
 from qa_assistant.index import open_index, update_index  # noqa: E402
 from qa_assistant.models import UpdateProgress  # noqa: E402
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
 
 
 class StageClock:

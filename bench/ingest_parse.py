@@ -9,13 +9,14 @@ passages and wall time per folder; the first folder also pays the imports.
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
 
 from qa_assistant.config import load_settings, sample_articles_dir  # noqa: E402
 from qa_assistant.errors import IngestError  # noqa: E402
@@ -23,7 +24,7 @@ from qa_assistant.ingest import list_article_files, load_document  # noqa: E402
 
 
 def default_folders() -> list[Path]:
-    shared = Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
+    shared = shared_dir()
     folders = [shared / "eval" / name / "articles" for name in ("squad", "multirc", "hotpotqa")]
     return [f for f in folders if f.is_dir()] + [sample_articles_dir()]
 
@@ -51,12 +52,18 @@ def measure(folder: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folders", nargs="*", type=Path, help="article folders (default: the eval sets' and the samples)")
+    folders = parser.parse_args(argv).folders or default_folders()
+    for folder in folders:
+        if not folder.is_dir():
+            parser.error(f"{folder} is not a folder")
     started = time.perf_counter()
     import syntok.segmenter  # noqa: F401
     import trafilatura  # noqa: F401
 
     print(f"imports (syntok, trafilatura): {time.perf_counter() - started:.2f} s")
-    for folder in [Path(a) for a in argv] or default_folders():
+    for folder in folders:
         measure(folder)
 
 

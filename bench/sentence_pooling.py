@@ -85,15 +85,13 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from shared_data import shared_dir  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.ingest import list_article_files, parse_document, read_article_bytes  # noqa: E402
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("QA_ASSISTANT_SHARED") or REPO.parent / "shared")
 
 
 def clock() -> tuple[float, float]:
