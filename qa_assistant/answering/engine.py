@@ -107,6 +107,11 @@ class Engine:
     # --- what the UIs may read ----------------------------------------------------------
 
     @property
+    def checker(self) -> SupportChecker | None:
+        """The support checker answers are judged with (None before ``load()``)."""
+        return self._checker
+
+    @property
     def model_name(self) -> str:
         """The answering model as the UIs name it: "extractive", or the GGUF's name."""
         if self.mode == "extractive":

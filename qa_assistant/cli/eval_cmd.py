@@ -97,7 +97,7 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, judg
         if any(q.get("wrong_answers") for q in eval_set.questions):
             click.echo("Scoring right and wrong answer options…", err=True)
             # the engine's own checker (with its LLM judge in llm mode), else the lexical one
-            checker = getattr(engine, "_checker", None) or SupportChecker(embedder)
+            checker = engine.checker or SupportChecker(embedder)
             claims = score_claims(eval_set.questions, engine.reader, checker)
     finally:
         engine.close()
