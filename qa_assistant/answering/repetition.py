@@ -27,20 +27,40 @@ def loop_start(text: str, sources: int, words: int = LOOP_WORDS) -> int | None:
     """Where ``text`` starts going round in circles, as a character offset, else None.
 
     Either the first place a run of ``words`` words (case and edge punctuation
-    aside) appears a second time, or the first citation marker naming a source
-    beyond ``sources``.
+    aside) appears again with nothing new written since it last did,
+    or the first citation marker naming a source beyond ``sources``.
     """
     for marker in _MARKER.finditer(text):
         if any(int(n) > sources for n in re.findall(r"\d+", marker.group(0))):
             return marker.start()
-    spans = [(m.start(), _key(m.group(0))) for m in _WORD.finditer(text)]
-    seen: set[tuple[str, ...]] = set()
-    for i in range(len(spans) - words + 1):
-        run = tuple(key for _, key in spans[i:i + words])
-        if run in seen:
+    spans = [(m.start(), m.group(0)) for m in _WORD.finditer(text)]
+    keys = [_key(word) for _, word in spans]
+    sentence = 0  # index of the word the current sentence starts with
+    last: dict[tuple[str, ...], int] = {}
+    for i in range(len(keys) - words + 1):
+        if i and _ENDS_SENTENCE.search(spans[i - 1][1]):
+            sentence = i
+        run = tuple(keys[i:i + words])
+        j = last.get(run)
+        if j is not None and not _adds_words(keys, max(sentence, j + words), i):
             return spans[i][0]
-        seen.add(run)
+        last[run] = i
     return None
+
+
+_ENDS_SENTENCE = re.compile(r"(?:[.!?][\"'”’)]*|\[[\d,\s–-]+\][.,;]?)$")
+
+
+def _adds_words(keys: list[str], start: int, end: int) -> bool:
+    """Whether ``keys[start:end]`` holds a word not written before ``start``.
+
+    Only what the current sentence wrote since the run's last time counts.  A sentence
+    that restates the one before with something new ("On August 15, 1971, the US
+    unilaterally pulled out of …" after "The United States unilaterally pulled out of
+    …") is not a loop: the new words may be the answer.
+    """
+    before = set(keys[:start])
+    return any(key and key not in before for key in keys[start:end])
 
 
 def before_loop(text: str, cut: int) -> str:
