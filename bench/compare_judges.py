@@ -17,6 +17,24 @@ all sets pooled, 5-fold cross-validated with the threshold chosen on the
 training folds (answerable refused ≤ 0.10 on every set).  One split of 432
 questions moves the rates by a few points, so the rates are also averaged over
 ten split seeds: a variant wins only if it wins there, on every set.
+
+Measured (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 432 questions, 97 unanswerable;
+refused rates CV split seed 0 | mean of ten seeds):
+
+    features                  AUROC  unans. squad2   ans. squad2    squad          multirc        hotpotqa
+    two (the product)         0.862  0.330 | 0.316   0.029 | 0.034  0.000 | 0.001  0.040 | 0.043  0.135 | 0.108
+    stated2                   0.860  0.309 | 0.299   0.029 | 0.027  0.000 | 0.001  0.050 | 0.048  0.096 | 0.112
+    two + stated2             0.862  0.309 | 0.306   0.019 | 0.030  0.000 | 0.003  0.050 | 0.045  0.115 | 0.112
+    two × coverage            0.862  0.330 | 0.318   0.039 | 0.042  0.000 | 0.001  0.040 | 0.043  0.115 | 0.119
+    two + articles in top 4   0.862  0.381 | 0.422   0.058 | 0.064  0.062 | 0.052  0.100 | 0.106  0.077 | 0.090
+    titled4 (90 questions)    0.834  0.103 | 0.121   0.000 | 0.000  0.000 | 0.000  0.000 | 0.000  0.125 | 0.163
+    two, same 90              0.884  0.241 | 0.217   0.027 | 0.011  0.000 | 0.000  0.125 | 0.125  0.000 | 0.037
+
+No variant wins.  "Articles in top 4" (how many articles the four best sentences
+come from) only looks like one: every hotpotqa question spans two or more, so
+pooled it learns the set (weight -0.64: more articles, answerable) where within
+squad2 more articles go with unanswerable (+0.48 fitted on squad2 alone).
+titled4 was stopped at 90 questions: worse there, and ~8 s a question on one core.
 """
 
 from __future__ import annotations
