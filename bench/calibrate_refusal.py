@@ -46,7 +46,11 @@ SAMPLE = {"squad2": 160, "squad": 40, "multirc": 60, "hotpotqa": 30}
 
 
 class JudgeCache:
-    """The judge's log-odds per question id, kept between runs (one file per model)."""
+    """The judge's log-odds per question id, kept between runs (one file per model).
+
+    The file holds the product's judge (``answering/answerability.py``); other ways of asking
+    keep their own files (``bench/compare_judges.py``), so changing the product's prompt must
+    change this file's name too, or the old prompt's scores would be read as the new one's."""
 
     def __init__(self, model: Path, cache_dir: Path) -> None:
         self.model = model
@@ -81,6 +85,14 @@ def sample(name: str, size: int) -> set[int]:
     return set(rng.sample(range(size), min(SAMPLE[name], size)))
 
 
+def question_positions(name: str, size: int, judged: bool, held_out: int = 0) -> tuple[list[int], list[int]]:
+    """The positions of a set's fitting questions (the seeded sample when judged, else all), then of
+    up to ``held_out`` other ones: the same questions for every judge variant (bench/compare_judges.py)."""
+    fitting = sample(name, size) if judged else set(range(size))
+    rest = [i for i in random.Random(1).sample(range(size), size) if i not in fitting][:held_out]
+    return sorted(fitting), sorted(rest)
+
+
 def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache | None,
              held_out: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, object]:
     """Evidence rows and labels of the fitting questions, then of up to ``held_out`` other ones (judge only)."""
@@ -91,11 +103,8 @@ def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache
     engine.load(update="always")
     retriever = engine._retriever
     assert retriever is not None
-    size = len(eval_set.questions)
-    fitting = sample(name, size) if judge is not None else set(range(size))
-    rest = [i for i in random.Random(1).sample(range(size), size) if i not in fitting][:held_out]
     out: list[tuple[list[list[float]], list[bool]]] = []
-    for positions in (sorted(fitting), sorted(rest)):
+    for positions in question_positions(name, len(eval_set.questions), judge is not None, held_out):
         rows, labels = [], []
         for i in positions:
             q = eval_set.questions[i]
