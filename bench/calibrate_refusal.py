@@ -24,6 +24,7 @@ import os
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -72,7 +73,7 @@ class JudgeCache:
 def write_judged(model_name: str, weights: dict[str, float]) -> None:
     from qa_assistant.answering.refusal import JUDGED_FILE
 
-    data = json.loads(JUDGED_FILE.read_text()) if JUDGED_FILE.is_file() else {
+    data: dict[str, Any] = json.loads(JUDGED_FILE.read_text()) if JUDGED_FILE.is_file() else {
         "version": 1, "fitted_by": "python bench/calibrate_refusal.py --model FILE --write", "judged": {}}
     data["judged"][model_name] = weights
     JUDGED_FILE.write_text(json.dumps(data, indent=1) + "\n")
