@@ -1,12 +1,18 @@
 """Warm answer latency with the default model over ~20 squad questions.
 
     python bench/answer_latency.py [--questions 20] [--extractive]
+    python bench/answer_latency.py --contend      # while an index build runs beside it
 
 Prints p50/p95 of: first token, verified answer (generation + checking done),
 retrieval + checking, for the packaged SmolLM2 (targets: first token p50 ≤ 0.5 s
 and p95 ≤ 1.0 s, verified answer p50 ≤ 3 s, retrieval + checking ≤ 100 ms), and
 how many answers were refusals.  Uses the cached eval index of
 ../shared/eval/squad (built on the first run).  Quote ``uptime`` with the figures.
+
+``--contend`` starts a full index build of ../shared/corpora/bbc-news in another
+process (restarted if it ends) and asks every question twice, on every core and
+with ``Engine.share_cores`` (one thread), in alternating order: what a chat
+answering during an index update sees.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -33,6 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--extractive", action="store_true")
+    parser.add_argument("--contend", action="store_true",
+                        help="measure while an index build of the BBC folder runs in another process")
     parser.add_argument("--context-sentences", type=int, default=None,
                         help="Override settings.context_sentences (sources in the prompt).")
     args = parser.parse_args()
@@ -49,6 +61,9 @@ def main() -> None:
     engine = Engine(settings)
     engine.load(on_status=lambda m: print(m, file=sys.stderr), update="always")
     print(f"load: {time.perf_counter() - started:.1f} s, mode {engine.mode}", file=sys.stderr)
+    if args.contend:
+        contended(engine, eval_set.questions, shared / "corpora" / "bbc-news")
+        return
     timings: list[dict[str, float]] = []
     refused = 0
     for i, question in enumerate(eval_set.questions):
@@ -81,6 +96,34 @@ def main() -> None:
         "generate": row("generation", [t.get("generate", 0.0) for t in timings], None),
     }
     print(json.dumps(report))
+
+
+def contended(engine: Engine, questions: Sequence[dict[str, Any]], articles: Path) -> None:
+    """Each question on every core and on one (``share_cores``), alternating, beside a build."""
+    if not articles.is_dir():
+        sys.exit(f"{articles} is absent: --contend builds it in another process")
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [str(Path(sys.executable).with_name("qa-assistant")), "index", "rebuild", "--articles", str(articles),
+                   "--index", str(Path(scratch) / "index")]
+        build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(8)  # past the embedder's load: the build is embedding
+        totals: dict[bool, list[float]] = {False: [], True: []}
+        try:
+            for i, question in enumerate(questions):
+                for shared in ((False, True) if i % 2 else (True, False)):
+                    if build.poll() is not None:
+                        build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    engine.share_cores(shared)
+                    answer = next(e.answer for e in engine.ask(question["question"]) if isinstance(e, Done))
+                    if i >= 2:
+                        totals[shared].append(answer.timings_ms["total"])
+        finally:
+            build.terminate()
+            build.wait()
+            engine.close()
+    for shared, values in totals.items():
+        print(f"beside a build, {'one thread (share_cores)' if shared else 'every core':<26} verified answer "
+              f"p50 {percentile(values, 50):6.0f} ms   p95 {percentile(values, 95):6.0f} ms   ({len(values)} answers)")
 
 
 if __name__ == "__main__":

@@ -99,12 +99,28 @@ class Engine:
         """A judging model of its own (``judge_model_path`` other than the answering model)."""
         self._embedder: Embedder | None = embedder
         self._llm: LocalLLM | None = None
+        self._cores_shared = False
         self._prompts: PromptFiles | None = None
         self._checker: SupportChecker | None = None
         self._retriever: HybridRetriever | None = None
         self._lock = threading.Lock()
 
     # --- what the UIs may read ----------------------------------------------------------
+
+    def share_cores(self, shared: bool) -> None:
+        """Another job of this process (an index update) uses the cores from now on, or no longer.
+
+        While it does, the models run on one thread from the next question on: with every
+        core busy, llama.cpp's threads wait for each other, and an answer took several times
+        longer on two threads than on one: beside a BBC build, p50 10.5 s against 3.4 s
+        (``bench/answer_latency.py --contend``, 16 questions).
+        """
+        self._cores_shared = shared
+
+    def _threads_for_now(self) -> None:
+        for llm in (self._llm, self._judge_llm):
+            if llm is not None:
+                llm.run_on(1 if self._cores_shared else llm.threads)
 
     @property
     def checker(self) -> SupportChecker | None:
@@ -256,6 +272,7 @@ class Engine:
         context = build_context(ranked, self.settings.context_sentences, self._previous, retriever.article, fits)
         timings = {"retrieve": _ms(time.perf_counter() - started)}
         yield Retrieved(hits.passages, context.citations, standalone)
+        self._threads_for_now()
 
         judged = False
         if self._answerability is not None and covers(hits) and ranked:

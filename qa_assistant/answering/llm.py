@@ -174,7 +174,10 @@ class LocalLLM:
     has_chat_template: bool
     name: str = ""
     n_ctx: int = 0
+    threads: int = 1
+    """The threads it was loaded with (``n_threads``, else every core)."""
     _formatter: Any = field(default=None, repr=False)
+    _running_on: int = field(default=0, repr=False)
     _prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -207,6 +210,8 @@ class LocalLLM:
             has_chat_template=bool(template),
             name=path.stem,
             n_ctx=llama.n_ctx(),
+            threads=threads,
+            _running_on=threads,
             _formatter=_chat_formatter(llama, template) if template else None,
         )
 
@@ -214,6 +219,15 @@ class LocalLLM:
     def lock(self) -> threading.Lock:
         """The lock generation holds; anything else running llama.cpp on this model takes it too."""
         return self._lock
+
+    def run_on(self, threads: int) -> None:
+        """Evaluate prompts and generate with this many threads from the next call on."""
+        with self._lock:
+            if threads != self._running_on:
+                import llama_cpp
+
+                llama_cpp.llama_set_n_threads(self.llama.ctx, threads, threads)
+                self._running_on = threads
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model's own tokenizer makes of ``text`` (no BOS)."""

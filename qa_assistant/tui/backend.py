@@ -203,6 +203,9 @@ class Backend:
             self.post(UpdateFinished(None, f"the articles folder {folder} does not exist; "
                                            "restart the chat with --articles DIR"))
             return
+        engine = self.engine  # answers meanwhile run on one thread (Engine.share_cores)
+        if engine is not None:
+            engine.share_cores(True)
         try:
             report = update_index(self.settings, self.shared_embedder(), rebuild=rebuild,
                                   progress=lambda p: self.post(UpdateProgressed(p)))
@@ -213,6 +216,9 @@ class Backend:
             log.exception("index update failed")
             self.post(UpdateFinished(None, f"internal error {type(exc).__name__}: {exc}"))
             return
+        finally:
+            if engine is not None:
+                engine.share_cores(False)
         self.post(UpdateFinished(report))
 
     def watch(self, stop: threading.Event) -> None:

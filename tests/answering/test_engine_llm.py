@@ -173,3 +173,23 @@ def test_explicit_model_that_cannot_load_is_an_error(engine_settings: Any, embed
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelLoadError, match="model_path"):
         Engine(engine_settings.replace(model_path=bad), embedder=embedder).load()
+
+
+def test_answers_run_on_one_thread_while_an_index_update_shares_the_cores(llm_engine: Any) -> None:
+    import llama_cpp
+
+    llm = llm_engine._llm
+    loaded = llm.threads
+
+    def threads_used() -> tuple[int, int]:
+        return llama_cpp.llama_n_threads(llm.llama.ctx), llama_cpp.llama_n_threads_batch(llm.llama.ctx)
+
+    try:
+        llm_engine.share_cores(True)
+        shared = final_answer(llm_engine.ask("Who was elected mayor of Riverton?"))
+        assert threads_used() == (1, 1)
+        assert shared.sentences  # still answered, by the same model
+    finally:
+        llm_engine.share_cores(False)
+    final_answer(llm_engine.ask("Who was elected mayor of Riverton?"))
+    assert threads_used() == (loaded, loaded)

@@ -110,3 +110,31 @@ def test_without_articles_flag_the_chat_follows_the_folder_the_index_mirrors(mak
             assert "up to date" in bar.info_text  # not "N new/changed" from the sample articles
 
     asyncio.run(scenario())
+
+
+def test_an_update_from_the_chat_shares_the_cores_with_answers_until_it_ends(
+        make_app: Any, private_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa_assistant.index as index_package
+
+    articles, index = private_index
+    app = make_app(make_settings(articles, index))
+    real_update = index_package.update_index
+    during: list[bool] = []
+
+    def recording_update(*args: Any, **kwargs: Any) -> Any:
+        during.append(app.backend.engine._cores_shared)  # what answers asked meanwhile would see
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(index_package, "update_index", recording_update)
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.ready, 60, "the engine")
+            name, text = NEW_ARTICLE
+            (articles / name).write_text(text, encoding="utf-8")
+            await pilot.press("ctrl+r")
+            await wait_for_notification(pilot, "Index updated", 60)
+            assert during == [True]
+            assert app.backend.engine._cores_shared is False
+
+    asyncio.run(scenario())
