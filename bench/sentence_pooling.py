@@ -119,17 +119,6 @@ def token_spans(offsets: list[tuple[int, int]], n_tokens: int, char_spans: list[
     return out
 
 
-def forward_states(runner, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    width = max(len(x) for x in batch)
-    input_ids = np.zeros((len(batch), width), dtype=np.int64)
-    mask = np.zeros((len(batch), width), dtype=np.int64)
-    for row, tokens in enumerate(batch):
-        input_ids[row, :len(tokens)] = tokens
-        mask[row, :len(tokens)] = 1
-    feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-    return np.asarray(runner.session.run([runner._output], feed)[0], dtype=np.float32), mask
-
-
 def unit(v: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(v, axis=-1, keepdims=True)
     return v / np.where(n > 0, n, 1.0)
@@ -243,7 +232,7 @@ def main() -> None:
     seen = np.zeros(len(sentences), np.int64)
 
     def one(group: list[int]):
-        states, _ = forward_states(runner, [ids[i] for i in group])
+        states, _ = runner.token_states([ids[i] for i in group])
         out = []
         for row, i in enumerate(group):
             n = len(ids[i])

@@ -185,7 +185,8 @@ class OnnxRunner:
                 progress(done)
         return out
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+    def token_states(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The graph's output for a batch of token id lists (padded), and the attention mask."""
         width = max(len(x) for x in batch)
         input_ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -195,7 +196,10 @@ class OnnxRunner:
         feed = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        states = np.asarray(self.session.run([self._output], feed)[0], dtype=np.float32)
+        return np.asarray(self.session.run([self._output], feed)[0], dtype=np.float32), mask
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        states, mask = self.token_states(batch)
         if states.ndim == 2:  # the graph pools already
             return states
         if self.layout.pooling == "cls":
