@@ -57,19 +57,6 @@ UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; 
                       "the closest source sentences are offered beside each one.")
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
 IndexUpdate = Literal["never", "missing", "always"]
-MAX_ANSWER_SENTENCES = 3
-"""The prompt asks for one to three sentences; generation stops when a fourth begins."""
-
-
-def _enough(sentences: list[str]) -> list[str] | None:
-    """The sentences to keep once the answer is long enough or starts repeating itself, else None."""
-    if len(sentences) > MAX_ANSWER_SENTENCES:
-        return sentences[:MAX_ANSWER_SENTENCES]
-    if len(sentences) >= 3 and sentences[-2] in sentences[:-2]:
-        return sentences[:-2]
-    return None
-
-
 def _ms(seconds: float) -> float:
     return seconds * 1000.0
 
@@ -313,9 +300,9 @@ class Engine:
                   evidence: Evidence, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
-        from ..citations import is_no_claim, split_answer, strip_markers
+        from ..citations import is_no_claim, strip_markers
         from .prompts import render_messages
-        from .repetition import before_loop, finished, loop_start
+        from .stopping import enough
 
         messages = render_messages(self._current_prompts(), standalone, context.citations)
         parts: list[str] = []
@@ -327,12 +314,7 @@ class Engine:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
             yield Token(piece)
-            written = "".join(parts)
-            loop = loop_start(written, len(context.citations))
-            if loop is None:
-                kept = _enough(split_answer(written))
-            else:  # going round in circles: the answer is what came before
-                kept = finished(split_answer(before_loop(written, loop)))[:MAX_ANSWER_SENTENCES]
+            kept = enough("".join(parts), len(context.citations))
             if kept is not None or (cancel is not None and cancel.is_set()):
                 stop.set()
                 break

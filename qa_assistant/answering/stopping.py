@@ -1,4 +1,4 @@
-"""Noticing a small model going round in circles while it writes.
+"""When generation stops: the answer has enough sentences, or the model goes round in circles.
 
 Greedy decoding with the copy bias makes SmolLM2 repeat itself: "Ted Heath's
 successor, Ted Heath's successor, …" until ``max_tokens``, or count citation
@@ -10,6 +10,11 @@ repetition begins; what came before is the answer.
 from __future__ import annotations
 
 import re
+
+from ..citations import split_answer
+
+MAX_ANSWER_SENTENCES = 3
+"""The prompt asks for one to three sentences; generation stops when a fourth begins."""
 
 LOOP_WORDS = 5
 """A run of this many words written a second time is a loop (4 cut right answers short)."""
@@ -77,3 +82,16 @@ def finished(sentences: list[str]) -> list[str]:
     if len(sentences) > 1 and not _FINISHED.search(sentences[-1]):
         return sentences[:-1]
     return sentences
+
+
+def enough(written: str, sources: int) -> list[str] | None:
+    """The sentences to keep once the answer is long enough or repeats itself, else None (go on)."""
+    loop = loop_start(written, sources)
+    if loop is not None:  # going round in circles: the answer is what came before
+        return finished(split_answer(before_loop(written, loop)))[:MAX_ANSWER_SENTENCES]
+    sentences = split_answer(written)
+    if len(sentences) > MAX_ANSWER_SENTENCES:
+        return sentences[:MAX_ANSWER_SENTENCES]
+    if len(sentences) >= 3 and sentences[-2] in sentences[:-2]:
+        return sentences[:-2]
+    return None

@@ -1,4 +1,4 @@
-"""A model going round in circles is stopped where the repetition begins."""
+"""Generation stops at enough sentences, or where a model going round in circles began."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from answer_helpers import final_answer
 
-from qa_assistant.answering.repetition import before_loop, finished, loop_start
+from qa_assistant.answering.stopping import before_loop, finished, loop_start
 from qa_assistant.citations import split_answer
 from qa_assistant.models import Token
 
@@ -83,3 +83,13 @@ def test_a_sentence_restating_the_one_before_with_new_words_is_not_a_loop() -> N
     assert loop_start(text, sources=3) is None
     again = text + " On August 15, 1971, the US unilaterally pulled out of the Bretton Woods Accord."
     assert trimmed(again) == split_answer(text)
+
+
+def test_generation_stops_when_a_fourth_sentence_begins_or_a_sentence_comes_again() -> None:
+    from qa_assistant.answering.stopping import enough
+
+    three = "The tram opens in May. [1] It has 14 stops. [1] It cost 90 million. [2]"
+    assert enough(three, sources=3) is None
+    assert enough(three + " The", sources=3) == split_answer(three)
+    again = "The tram opens in May. [1] It has 14 stops. [1] The tram opens in May. [1] More"
+    assert enough(again, sources=3) == ["The tram opens in May. [1]", "It has 14 stops. [1]"]
