@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     """torch | onnx | onnx-int8 | auto (int8 ONNX when the CPU supports it, else torch)."""
     embed_batch_size: Int = Field(64, ge=1, le=4096)
     """Texts per embedding batch."""
+    embed_reuse_mib: Int = Field(32, ge=0, le=65_536)
+    """MiB of float32 vectors an update keeps so a text met again (a duplicated article, a boilerplate
+    sentence) reuses its vector instead of being embedded again; 0 turns reuse off (each call still
+    embeds its own repeats once).  32 MiB hold 21,845 vectors of 384 dimensions; on BBC news 16 MiB
+    already catch 4,666 of the 4,671 repeated texts, unbounded memory all of them."""
 
     passage_sentences: Int = Field(4, ge=1, le=100)
     """Sentences in one passage window."""

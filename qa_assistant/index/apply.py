@@ -22,6 +22,7 @@ from ..embedding.passages import COMPACT_TOKENS, compact_passage_text
 from ..errors import IngestError
 from ..ingest import ArticleFile, parse_document, read_article_bytes
 from ..models import Document, IngestFailure, UpdateProgress
+from .reuse import VectorMemo
 from .store import StoreWriter
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ class Applied:
     added: int = 0
     changed: int = 0
     embedded: int = 0
+    """Texts given to embed (sentences and passages), reused ones included."""
+    reused: int = 0
+    """Of those, texts whose vector was reused from earlier in this update, not embedded again."""
     failed: list[tuple[IngestFailure, int, float]] = field(default_factory=list)
     """Files that did not parse: (failure, size, mtime)."""
 
@@ -55,11 +59,12 @@ def mean_passage_vectors(doc: Document, sentence_vectors: np.ndarray) -> np.ndar
     return out / np.where(norms > 0, norms, 1.0)
 
 
-def _texts(doc: Document, embed_passages: bool) -> list[str]:
-    sentences = [doc.text[s.start:s.end] for s in doc.sentences]
+def _texts(doc: Document, embed_passages: bool) -> list[tuple[str, str]]:
+    """(kind, text) of what ``passage_vectors`` embeds in the main call: sentences, then passages."""
+    sentences = [("sentence", doc.text[s.start:s.end]) for s in doc.sentences]
     if not embed_passages:
         return sentences
-    return sentences + _passage_texts(doc)
+    return sentences + [("passage", text) for text in _passage_texts(doc)]
 
 
 def _passage_texts(doc: Document) -> list[str]:
@@ -112,18 +117,22 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
     ``embedder`` is called (once) when the first document needs embedding.
     ``settings.passage_vectors == "mean"`` embeds sentences only (:func:`mean_passage_vectors`);
     ``"compact"`` embeds each passage's :func:`compact_texts`, cut to ``COMPACT_TOKENS``, in a
-    call of its own after the sentences.
+    call of its own after the sentences.  A text already embedded earlier in this update (same
+    kind, same text) reuses that vector (:class:`VectorMemo`, bounded by ``embed_reuse_mib``).
     """
     embed_passages = settings.passage_vectors == "embed"
     compact = settings.passage_vectors == "compact"
     applied = Applied()
     group: list[tuple[Document, int | None]] = []
     group_size = 0
+    memo: VectorMemo | None = None
 
     def flush() -> None:
-        nonlocal group, group_size
+        nonlocal group, group_size, memo
         model = embedder()
-        texts = [t for d, _ in group for t in _texts(d, embed_passages)]
+        if memo is None:
+            memo = VectorMemo.with_budget(model.dimension, settings.embed_reuse_mib)
+        kinds, texts = _unzip([t for d, _ in group for t in _texts(d, embed_passages)])
         short = [t for d, _ in group for t in compact_texts(d)] if compact else []
         base = applied.embedded
         total = base + len(texts) + len(short)
@@ -135,9 +144,10 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
         def report_short(n_done: int) -> None:
             report(len(texts) + n_done)
 
-        matrix = model.encode(texts, progress=report) if texts else np.zeros((0, model.dimension), np.float32)
+        matrix = memo.encode(model, texts, kinds, progress=report)
         if short:
-            compact_matrix = model.encode(short, progress=report_short, max_tokens=COMPACT_TOKENS)
+            compact_matrix = memo.encode(model, short, ["compact"] * len(short), progress=report_short,
+                                         max_tokens=COMPACT_TOKENS)
         offset = compact_offset = 0
         for doc, article_id in group:
             n_s = len(doc.sentences)
@@ -167,4 +177,10 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
             flush()
     if group:
         flush()
+    if memo is not None:
+        applied.reused = memo.reused
     return applied
+
+
+def _unzip(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    return [kind for kind, _ in pairs], [text for _, text in pairs]
