@@ -178,13 +178,28 @@ def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         print(rates(name, probability[name], data[name][1], threshold))
 
 
+def cross_validated(x: np.ndarray, y: np.ndarray, sets: np.ndarray, seed: int) -> np.ndarray:
+    """Refused or not per question, by 5-fold cross-validation stratified by set and label,
+    each fold's threshold chosen on its training folds (:func:`lowest_threshold`)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    refused = np.zeros(len(y), dtype=bool)
+    strata = np.array([f"{n}{int(v)}" for n, v in zip(sets, y, strict=True)])
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, strata):
+        fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
+        p = fold.predict_proba(x[train])[:, 1]
+        t = lowest_threshold({n: p[sets[train] == n] for n in SETS}, {n: y[train][sets[train] == n] for n in SETS})
+        refused[test] = fold.predict_proba(x[test])[:, 1] >= t
+    return refused
+
+
 def fit_with_judge(data: dict[str, tuple[np.ndarray, np.ndarray]], held: dict[str, tuple[np.ndarray, np.ndarray]],
                    model_path: Path, write: bool) -> None:
     """Fitted on every judged question of every set pooled (the answerable ones of all sets teach the
     model how the judge reads multi-sentence and multi-hop questions), reported by 5-fold
     cross-validation with the threshold chosen on the training folds, then refitted on all."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
 
     pooled = {n: (np.vstack([data[n][0], held[n][0]]), np.concatenate([data[n][1], held[n][1]])) for n in SETS}
     x = np.vstack([pooled[n][0] for n in SETS])
@@ -192,13 +207,7 @@ def fit_with_judge(data: dict[str, tuple[np.ndarray, np.ndarray]], held: dict[st
     sets = np.concatenate([[n] * len(pooled[n][1]) for n in SETS])
     xs2, ys2 = pooled["squad2"]
     print(f"squad2 judge alone AUROC: {auroc(list(-xs2[:, 2]), list(ys2)):.3f} ({len(ys2)} questions)")
-    refused = np.zeros(len(y), dtype=bool)
-    strata = np.array([f"{n}{int(v)}" for n, v in zip(sets, y, strict=True)])
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, strata):
-        fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
-        p = fold.predict_proba(x[train])[:, 1]
-        t = lowest_threshold({n: p[sets[train] == n] for n in SETS}, {n: y[train][sets[train] == n] for n in SETS})
-        refused[test] = fold.predict_proba(x[test])[:, 1] >= t
+    refused = cross_validated(x, y, sets, seed=0)
     print("5-fold cross-validated (threshold chosen on the training folds):")
     for name in SETS:
         mine = sets == name

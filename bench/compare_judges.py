@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
-from calibrate_refusal import SETS, lowest_threshold, question_positions  # noqa: E402
+from calibrate_refusal import SETS, cross_validated, question_positions  # noqa: E402
 
 from qa_assistant.answering import answerability  # noqa: E402
 from qa_assistant.answering.llm import neutralise_special_tokens  # noqa: E402
@@ -184,21 +184,6 @@ def judge_all(model: Path, names: Sequence[str], rows: list[dict[str, Any]], cac
             if n % 10 == 0 or n == len(todo):
                 cache.save()
                 print(f"{name}: {n}/{len(todo)}", file=sys.stderr, flush=True)
-
-
-def cross_validated(x: np.ndarray, y: np.ndarray, sets: np.ndarray, seed: int) -> np.ndarray:
-    """Refused or not per question: ``calibrate_refusal.fit_with_judge``'s 5-fold procedure."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
-    refused = np.zeros(len(y), dtype=bool)
-    strata = np.array([f"{n}{int(v)}" for n, v in zip(sets, y, strict=True)])
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, strata):
-        fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
-        p = fold.predict_proba(x[train])[:, 1]
-        t = lowest_threshold({n: p[sets[train] == n] for n in SETS}, {n: y[train][sets[train] == n] for n in SETS})
-        refused[test] = fold.predict_proba(x[test])[:, 1] >= t
-    return refused
 
 
 Features = Callable[[dict[str, Any]], "list[float] | None"]
