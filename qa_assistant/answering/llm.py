@@ -177,7 +177,6 @@ class LocalLLM:
     threads: int = 1
     """The threads it was loaded with (``n_threads``, else every core)."""
     _formatter: Any = field(default=None, repr=False)
-    _running_on: int = field(default=0, repr=False)
     _prompts: dict[str, Prompt] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -211,7 +210,6 @@ class LocalLLM:
             name=path.stem,
             n_ctx=llama.n_ctx(),
             threads=threads,
-            _running_on=threads,
             _formatter=_chat_formatter(llama, template) if template else None,
         )
 
@@ -222,12 +220,10 @@ class LocalLLM:
 
     def run_on(self, threads: int) -> None:
         """Evaluate prompts and generate with this many threads from the next call on."""
-        with self._lock:
-            if threads != self._running_on:
-                import llama_cpp
+        import llama_cpp
 
-                llama_cpp.llama_set_n_threads(self.llama.ctx, threads, threads)
-                self._running_on = threads
+        with self._lock:
+            llama_cpp.llama_set_n_threads(self.llama.ctx, threads, threads)
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model's own tokenizer makes of ``text`` (no BOS)."""
