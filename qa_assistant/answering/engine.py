@@ -57,6 +57,8 @@ UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; 
                       "the closest source sentences are offered beside each one.")
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
 IndexUpdate = Literal["never", "missing", "always"]
+
+
 def _ms(seconds: float) -> float:
     return seconds * 1000.0
 
