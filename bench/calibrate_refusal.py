@@ -5,8 +5,9 @@
 
 For every question of ../shared/eval/{squad2,squad,multirc,hotpotqa} it runs the
 real retrieval (cached eval indexes, built on the first run) and records the
-refusal evidence: best sentence cosine and question-term coverage of the three
-best sentences.  With ``--model`` it also asks that GGUF whether the two best
+refusal evidence: best sentence cosine, question-term coverage of the three
+best sentences, and whether the question asks about the opposite of what the
+best sentence says (``answering/contrast.py``).  With ``--model`` it also asks that GGUF whether the two best
 sentences answer the question (``answering/answerability.py``) on a seeded
 sample of each set (``--sample``; one prompt evaluation per question, cached
 under cache_dir/refusal-judge/ by model and question id).  It fits a logistic
@@ -32,6 +33,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from qa_assistant.answering.answerability import AnswerabilityJudge  # noqa: E402
+from qa_assistant.answering.contrast import Opposites  # noqa: E402
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.answering.llm import LocalLLM  # noqa: E402
 from qa_assistant.answering.refusal import retrieval_evidence  # noqa: E402
@@ -104,6 +106,7 @@ def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache
     engine.load(update="always")
     retriever = engine._retriever
     assert retriever is not None
+    opposites = Opposites.load()
     out: list[tuple[list[list[float]], list[bool]]] = []
     for positions in question_positions(name, len(eval_set.questions), judge is not None, held_out):
         rows, labels = [], []
@@ -111,11 +114,12 @@ def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache
             q = eval_set.questions[i]
             hits = retriever.retrieve(q["question"], settings.top_k_passages)
             ranked = score_sentences(hits, retriever.stats)
-            e = retrieval_evidence(hits, ranked, retriever.stats)
+            e = retrieval_evidence(q["question"], hits, ranked, retriever.stats, opposites)
             row = [e.best_cosine, e.coverage]
             if judge is not None:
                 sources = [item.hit.sentence.text for item in ranked]
                 row.append(judge.log_odds(f"{name}/{q['id']}", q["question"], sources) if sources else 0.0)
+            row.append(float(e.contrast is not None))
             rows.append(row)
             labels.append(not q.get("answerable", True))
         out.append((rows, labels))
@@ -173,9 +177,45 @@ def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
     probability = {name: model.predict_proba(xs)[:, 1] for name, (xs, _) in data.items()}
     threshold = lowest_threshold(probability, {n: ys for n, (_, ys) in data.items()})
     bias, weights = float(model.intercept_[0]), model.coef_[0]
-    print(f"RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, coverage={weights[1]:.2f}, threshold={threshold:.2f})")
+    print(f"RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, coverage={weights[1]:.2f}, "
+          f"contrast={weights[2]:.2f}, threshold={threshold:.2f})")
     for name in SETS:
         print(rates(name, probability[name], data[name][1], threshold))
+    contrasted = {name: int(xs[:, 2].sum()) for name, (xs, _) in data.items()}
+    print("questions asking the opposite of the best sentence:", contrasted,
+          f"(squad2 unanswerable {int(x[y, 2].sum())} of {int(y.sum())})")
+    refused = squad2_fit_cross_validated(data, seed=0)
+    print("5-fold cross-validated (fitted on the training folds' squad2, threshold on every set's training folds):")
+    for name in SETS:
+        r, labels = refused[name], data[name][1]
+        line = f"{name:<9} answerable refused {r[~labels].mean():.3f}"
+        if labels.any():
+            line += f"   unanswerable refused {r[labels].mean():.3f}"
+        print(line)
+
+
+def squad2_fit_cross_validated(data: dict[str, tuple[np.ndarray, np.ndarray]], seed: int) -> dict[str, np.ndarray]:
+    """Refused or not per question of each set, as :func:`fit_retrieval_only` decides but by
+    5-fold cross-validation: every set is split in five (stratified by label); each fold's
+    model is fitted on the other folds' squad2 questions and its threshold chosen on the
+    other folds of every set."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    splits = {n: list(StratifiedKFold(5, shuffle=True, random_state=seed).split(xs, ys if ys.any() else
+                                                                                  np.arange(len(ys)) % 2))
+              for n, (xs, ys) in data.items()}
+    refused = {n: np.zeros(len(ys), dtype=bool) for n, (_, ys) in data.items()}
+    for k in range(5):
+        train = {n: splits[n][k][0] for n in data}
+        x, y = data["squad2"][0][train["squad2"]], data["squad2"][1][train["squad2"]]
+        fold = LogisticRegression(max_iter=1000).fit(x, y)
+        p = {n: fold.predict_proba(data[n][0][train[n]])[:, 1] for n in data}
+        t = lowest_threshold(p, {n: data[n][1][train[n]] for n in data})
+        for n, (xs, _) in data.items():
+            test = splits[n][k][1]
+            refused[n][test] = fold.predict_proba(xs[test])[:, 1] >= t
+    return refused
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, sets: np.ndarray, seed: int) -> np.ndarray:
@@ -220,11 +260,12 @@ def fit_with_judge(data: dict[str, tuple[np.ndarray, np.ndarray]], held: dict[st
     threshold = lowest_threshold(probability, {n: pooled[n][1] for n in SETS})
     bias, weights = float(model.intercept_[0]), model.coef_[0]
     print(f"JUDGED[{model_path.stem!r}] = RefusalModel(bias={bias:.2f}, cosine={weights[0]:.2f}, "
-          f"coverage={weights[1]:.2f}, judge={weights[2]:.3f}, threshold={threshold:.2f})   (all {len(y)} questions)")
+          f"coverage={weights[1]:.2f}, judge={weights[2]:.3f}, contrast={weights[3]:.2f}, "
+          f"threshold={threshold:.2f})   (all {len(y)} questions)")
     if write:
         write_judged(model_path.stem, {"bias": round(bias, 4), "cosine": round(float(weights[0]), 4),
                                        "coverage": round(float(weights[1]), 4), "judge": round(float(weights[2]), 4),
-                                       "threshold": round(threshold, 2)})
+                                       "contrast": round(float(weights[3]), 4), "threshold": round(threshold, 2)})
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def retrieved(shared: Path, cache_dir: Path) -> list[dict[str, Any]]:
     path = cache_dir / "refusal-judge" / "questions.json"
     if path.is_file():
         return list(json.loads(path.read_text()))
+    from qa_assistant.answering.contrast import Opposites
     from qa_assistant.answering.engine import Engine
     from qa_assistant.answering.refusal import retrieval_evidence
     from qa_assistant.evaluation.runner import default_index_dir, load_eval_set
@@ -95,7 +96,7 @@ def retrieved(shared: Path, cache_dir: Path) -> list[dict[str, Any]]:
             q = eval_set.questions[i]
             hits = retriever.retrieve(q["question"], settings.top_k_passages)
             ranked = score_sentences(hits, retriever.stats)
-            e = retrieval_evidence(hits, ranked, retriever.stats)
+            e = retrieval_evidence(q["question"], hits, ranked, retriever.stats, Opposites.load())
             titles = {p.passage.article_id: p.article_title for p in hits.passages}
             rows.append({"key": f"{name}/{q['id']}", "set": name, "question": q["question"],
                          "unanswerable": not q.get("answerable", True),

@@ -35,6 +35,7 @@ from ..models import (
     UpdateProgress,
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
+from .contrast import Opposites
 from .extractive import choose, extractive_answer
 from .refusal import Evidence, RefusalModel, retrieval_evidence
 
@@ -93,6 +94,7 @@ class Engine:
         self._checker: SupportChecker | None = None
         self._retriever: HybridRetriever | None = None
         self._lock = threading.Lock()
+        self._opposites = Opposites.load()
 
     # --- what the UIs may read ----------------------------------------------------------
 
@@ -254,7 +256,7 @@ class Engine:
             standalone = standalone_question(question, history)
         hits = retriever.retrieve(standalone, self.settings.top_k_passages)
         ranked = score_sentences(hits, retriever.stats)
-        evidence = retrieval_evidence(hits, ranked, retriever.stats)
+        evidence = retrieval_evidence(standalone, hits, ranked, retriever.stats, self._opposites)
         base = _Asked(question=question, id=question_id, standalone_question=standalone, passages=hits.passages)
         llm = self._llm if self.mode == "llm" else None
         fits = self._fits(standalone) if llm is not None and covers(hits) else None
@@ -263,26 +265,28 @@ class Engine:
         yield Retrieved(hits.passages, context.citations, standalone)
         self._threads_for_now()
 
-        judged = False
         if self._answerability is not None and covers(hits) and ranked:
             judge_start = time.perf_counter()
             sources = [item.hit.sentence.text for item in ranked]
             evidence = replace(evidence, judge=self._answerability.log_odds(standalone, sources))
             timings["judge"] = _ms(time.perf_counter() - judge_start)
-            judged = True
-        if not covers(hits) or ((llm is None or judged) and self.refusal.refuse(evidence)):
+        if not covers(hits) or self.refusal.refuse(evidence):  # the model's answer could only add a decline
             yield Token(NOT_COVERED)
-            yield self._refusal(context, base, timings, started)
+            yield self._refusal(context, base, timings, started, evidence)
         elif llm is None:
             yield from self._extractive(ranked, context, base, timings, started)
         else:
             yield from self._generate(llm, standalone, ranked, context, evidence, base, timings, started, cancel)
 
-    def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float) -> Done:
+    def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float,
+                 evidence: Evidence) -> Done:
         """The articles do not say: no answer sentence, the closest sentences found as citations."""
         timings["total"] = _ms(time.perf_counter() - started)
+        notice = REFUSED_NOTICE
+        if evidence.contrast is not None:
+            notice += f' The closest one says "{evidence.contrast.stated}", not "{evidence.contrast.asked}".'
         return Done(Answer(answer=NOT_COVERED, mode=self.mode, sentences=(), citations=context.citations,
-                           timings_ms=timings, notice=self.notice or REFUSED_NOTICE, refused=True, **base))
+                           timings_ms=timings, notice=self.notice or notice, refused=True, **base))
 
     def _extractive(self, ranked: Sequence[ScoredSentence], context: Context, base: _Asked,
                     timings: dict[str, float], started: float, notice: str | None = None) -> Iterator[AnswerEvent]:
@@ -332,7 +336,7 @@ class Engine:
             asked = replace(evidence, model_declined=declined)
             if self.refusal.refuse(asked):
                 timings["check"] = _ms(time.perf_counter() - check_start)
-                yield self._refusal(context, base, timings, started)
+                yield self._refusal(context, base, timings, started, asked)
                 return
             if declined:
                 # the model found nothing, but retrieval says the articles likely answer: show the

@@ -1,10 +1,12 @@
 """Deciding that the articles do not say: evidence from retrieval and from the model itself.
 
-- retrieval: the best cosine between the question and a retrieved sentence, and
-  the IDF-weighted share of the question's terms the three best sentences hold,
-  combined by a logistic model fitted on SQuAD 2.0 dev (``../shared/eval/squad2``,
-  486 questions, 208 unanswerable) and checked on the answerable questions of
-  squad, multirc and hotpotqa;
+- retrieval: the best cosine between the question and a retrieved sentence, the
+  IDF-weighted share of the question's terms the three best sentences hold, and
+  whether the question asks about the opposite of what the best sentence says
+  (``contrast.py``: "smallest" where it says "largest"), combined by a logistic
+  model fitted on SQuAD 2.0 dev (``../shared/eval/squad2``, 486 questions, 208
+  unanswerable) and checked on the answerable questions of squad, multirc and
+  hotpotqa;
 - the model (LLM mode): its answer says the sources do not say;
 - a judging model, when weights are fitted for it (``refusal.json``, by the
   GGUF's name): its log-odds that the two best sentences answer the question
@@ -15,12 +17,12 @@ Nothing close at all (``covers`` false) is a refusal without asking the model.
 
 Measured and not kept: the log-probability SmolLM2 gives "The sources do not
 say." as the start of its answer (104 squad2 questions, 5-fold AUROC 0.63 with
-the retrieval features against 0.68 without); retrieval alone, 5-fold AUROC
-on all of squad2 0.707.  The threshold keeps answerable
-refusals at or under 0.10 on every set (squad2 0.025, squad 0.010, multirc
-0.094, hotpotqa 0.019), which refuses only 7.7% of squad2's unanswerable questions:
-their wording is written to match the article, and nothing here reads closely
-enough to tell.
+the retrieval features against 0.68 without).  Retrieval alone: 5-fold AUROC on
+all of squad2 0.753 (0.707 without the contrast).  The threshold keeps answerable
+refusals at or under 0.10 on every set, which refuses 19% of squad2's
+unanswerable questions (cross-validated 0.18-0.19; 6-8% without the contrast):
+apart from the turned words, their wording is written to match the article, and
+nothing else here reads closely enough to tell.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from ..retrieval import PassageHits, ScoredSentence
 from ..retrieval.lexical import TermStats, overlap_share
+from .contrast import Contrast, Opposites
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Evidence:
     best_cosine: float
     coverage: float
     """IDF-weighted share of the question's terms found in the three best sentences."""
+    contrast: Contrast | None = None
+    """The question's word whose opposite the best sentence uses instead (``contrast.py``)."""
     model_declined: bool = False
     """The model's answer itself says the sources do not say."""
     judge: float | None = None
@@ -56,12 +61,14 @@ class RefusalModel:
     that keeps answerable questions refused ≤ 0.10 on squad2, squad, multirc and hotpotqa.
     """
 
-    bias: float = 3.13
-    cosine: float = -4.01
-    coverage: float = -0.92
-    threshold: float = 0.66
+    bias: float = 3.05
+    cosine: float = -4.19
+    coverage: float = -0.79
+    threshold: float = 0.63
     judge: float = 0.0
     """Weight of the answerability judge's log-odds; 0 means the judge is not asked."""
+    contrast: float = 2.61
+    """Added when the question asks about the opposite of what the best sentence says."""
     declined_threshold: float = 0.5
     """With the model's own "not stated", retrieval needs only lean towards unanswerable:
     the model's decline alone refused 6 of the first 40 (answerable) squad questions."""
@@ -72,6 +79,8 @@ class RefusalModel:
 
     def probability(self, e: Evidence) -> float:
         z = self.bias + self.cosine * e.best_cosine + self.coverage * e.coverage
+        if e.contrast is not None:
+            z += self.contrast
         if self.uses_judge and e.judge is not None:
             z += self.judge * e.judge
         return 1.0 / (1.0 + math.exp(-z))
@@ -99,8 +108,11 @@ def refusal_for(model_name: str | None) -> RefusalModel:
     return load_judged().get(model_name or "", RefusalModel())
 
 
-def retrieval_evidence(hits: PassageHits, ranked: Sequence[ScoredSentence], stats: TermStats) -> Evidence:
+def retrieval_evidence(question: str, hits: PassageHits, ranked: Sequence[ScoredSentence], stats: TermStats,
+                       opposites: Opposites) -> Evidence:
     """The retrieval half of the evidence (no model involved)."""
     best_cosine = max((h.cosine for h in hits.sentences), default=0.0)
     top_terms = [t for item in ranked[:3] for t in item.hit.tokens]
-    return Evidence(best_cosine=best_cosine, coverage=overlap_share(hits.question_tokens, top_terms, stats))
+    contrast = opposites.contrast(question, ranked[0].hit.sentence.text) if ranked else None
+    return Evidence(best_cosine=best_cosine, coverage=overlap_share(hits.question_tokens, top_terms, stats),
+                    contrast=contrast)
