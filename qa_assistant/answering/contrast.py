@@ -5,8 +5,9 @@ turned into its opposite: "What is Europe's *smallest* inland port?" over a sent
 naming its *largest*.  Retrieval ranks that sentence first, since every other word
 matches, and nothing that scores word overlap or cosine can tell.  This module
 notices it: the question uses a word the best sentence never uses, and the best
-sentence uses that word's opposite (``antonyms.txt``, pairs of general English
-opposites: size, direction, time, change and quality words).
+sentence uses that word's opposite (``antonyms.txt``: general English opposites
+of size, direction, time, change and quality, and closed classes whose members
+exclude each other, such as the four directions or the seasons).
 
 Only the best sentence is read: the more sentences, the likelier one of them uses
 the question's word somewhere else (squad2 dev, the cached 432 questions of
@@ -36,23 +37,22 @@ class Contrast:
 
 @dataclass(frozen=True)
 class Opposites:
-    """Each word's opposites (symmetric)."""
+    """Each word's opposites: the words that exclude it (symmetric)."""
 
     of: Mapping[str, frozenset[str]]
 
     @classmethod
     def load(cls, path: Path = ANTONYMS_FILE) -> Opposites:
-        """Pairs from ``path``: two words a line; ``#`` starts a comment."""
+        """Groups from ``path``: words that exclude each other, two or more a line; ``#`` starts a comment."""
         pairs: dict[str, set[str]] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
-            words = line.split("#", 1)[0].split()
+            words = [w.lower() for w in line.split("#", 1)[0].split()]
             if not words:
                 continue
-            if len(words) != 2:
-                raise ValueError(f"{path}: {line!r} is not two words")
-            a, b = (w.lower() for w in words)
-            pairs.setdefault(a, set()).add(b)
-            pairs.setdefault(b, set()).add(a)
+            if len(words) < 2:
+                raise ValueError(f"{path}: {line!r} is a single word; a line lists words that exclude each other")
+            for word in words:
+                pairs.setdefault(word, set()).update(w for w in words if w != word)
         return cls({word: frozenset(others) for word, others in pairs.items()})
 
     def contrast(self, question: str, best_sentence: str) -> Contrast | None:

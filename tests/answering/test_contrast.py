@@ -34,6 +34,9 @@ def test_the_opposite_word_is_found(opposites: Opposites) -> None:
         Contrast("smallest", "largest")
     assert opposites.contrast("Which river runs through the southern valley?",
                               "The river drains the northern valley.") == Contrast("southern", "northern")
+    assert opposites.contrast("What is the delta bounded by in the south?",
+                              "The delta is bounded in the west by the old river and in the east by a canal.") == \
+        Contrast("south", "east")  # a closed class: the other directions exclude it too
 
 
 def test_no_contrast_when_the_sentence_says_the_word_or_the_question_asks_both(opposites: Opposites) -> None:
@@ -46,10 +49,13 @@ def test_no_contrast_when_the_sentence_says_the_word_or_the_question_asks_both(o
 def test_a_table_line_that_is_not_a_pair_names_the_file(tmp_path: Path) -> None:
     table = tmp_path / "antonyms.txt"
     table.write_text("# sizes\nsmall large\nwide\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="antonyms.txt: 'wide' is not two words"):
+    with pytest.raises(ValueError, match="antonyms.txt: 'wide' is a single word"):
         Opposites.load(table)
-    table.write_text("small large  # a comment\n", encoding="utf-8")
-    assert Opposites.load(table).of == {"small": frozenset({"large"}), "large": frozenset({"small"})}
+    table.write_text("small large  # a comment\nspring summer autumn\n", encoding="utf-8")
+    assert Opposites.load(table).of == {"small": frozenset({"large"}), "large": frozenset({"small"}),
+                                        "spring": frozenset({"summer", "autumn"}),
+                                        "summer": frozenset({"spring", "autumn"}),
+                                        "autumn": frozenset({"spring", "summer"})}
 
 
 @pytest.fixture(scope="module")
