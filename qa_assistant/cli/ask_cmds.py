@@ -173,6 +173,8 @@ def ask(question: str | None, index_dir: Path | None, articles_dir: Path | None,
         raise click.UsageError("give either a QUESTION or --batch FILE.jsonl")
     if question is not None and not is_text(question):
         raise click.UsageError("the QUESTION is not valid UTF-8 text; type it again in a UTF-8 terminal")
+    if question is not None and not question.strip():
+        raise click.UsageError('the QUESTION is empty; ask something, e.g. qa-assistant ask "Who won the election?"')
     settings = build_settings(index_dir=index_dir, articles_dir=articles_dir, model_path=model_path,
                               judge_model_path=judge_model_path, extractive=extractive)
     engine = load_engine(settings)

@@ -26,6 +26,13 @@ def test_ask_needs_a_question_or_a_batch() -> None:
     assert result.exit_code == 2 and "--batch" in result.output
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_an_empty_question_is_a_usage_error(blank: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", blank, "--index", str(tmp_path / "index")])
+    assert result.exit_code == 2 and "the QUESTION is empty" in result.output
+    assert not (tmp_path / "index").exists()  # nothing was loaded or built
+
+
 @pytest.mark.slow
 def test_first_ask_builds_the_index_and_json_matches_the_answer_record(
     articles_dir: Path, tmp_path: Path
