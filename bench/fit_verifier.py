@@ -357,7 +357,8 @@ def main() -> None:
         if args.judge_only:
             old = json.loads(path.read_text(encoding="utf-8"))
             written = {**old["heads"], **{k: v for k, v in written.items() if k != LEXICAL}}
-        payload = {"version": 1, "fitted_by": "python bench/fit_verifier.py " + " ".join(sys.argv[1:]),
+        command = " ".join(Path(a).name if Path(a).is_file() else a for a in sys.argv[1:])  # no local paths
+        payload = {"version": 1, "fitted_by": "python bench/fit_verifier.py " + command,
                    "heads": written}
         path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {path}")

@@ -115,7 +115,9 @@ class Engine:
 
     @property
     def checker(self) -> SupportChecker | None:
-        """The support checker answers are judged with (None before ``load()``)."""
+        """The support checker answers are judged with (None before ``load()``): with the answering
+        or the judging model as its judge when ``verifier.json`` holds a head for it.  Extractive
+        answers are source sentences and need no check; ``eval`` scores claims with it."""
         return self._checker
 
     @property
@@ -214,10 +216,10 @@ class Engine:
         with self._lock:
             reader = open_index(self.settings.index_dir, embedder.name, previous=self.reader)
             retriever = HybridRetriever(reader, embedder.encode)
-            if self._checker is None and self.mode == "llm":
+            if self._checker is None:
                 from ..citations import checker_for
 
-                self._checker = checker_for(embedder, self._llm)
+                self._checker = checker_for(embedder, self._llm, self._judge_llm)  # a judging model verifies too
             old, self.reader, self._retriever = self.reader, reader, retriever
         if old is not None:
             old.close()

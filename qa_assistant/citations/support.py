@@ -232,10 +232,12 @@ class SupportChecker:
         return self._encode([c.text for c in citations])
 
 
-def checker_for(embedder: SentenceEncoder, llm: Any = None) -> SupportChecker:
-    """The checker for an engine: with ``llm`` (a ``LocalLLM``) as judge when ``verifier.json``
-    holds a head fitted with that model, else the lexical head alone."""
-    if llm is None or llm.name not in load_heads():
+def checker_for(embedder: SentenceEncoder, *llms: Any) -> SupportChecker:
+    """The checker for an engine: the first of ``llms`` (``LocalLLM``s, or None) for which
+    ``verifier.json`` holds a head is its judge; with none, the lexical head alone."""
+    heads = load_heads()
+    llm = next((m for m in llms if m is not None and m.name in heads), None)
+    if llm is None:
         return SupportChecker(embedder)
     from .judge import LLMJudge
 

@@ -98,3 +98,30 @@ def test_with_a_fitted_judge_an_unanswerable_question_that_looks_answerable_is_r
         assert any(c.article == "city/library.txt" for c in refused.citations)
     finally:
         engine.close()
+
+
+@pytest.mark.slow
+def test_a_judging_model_with_a_fitted_head_also_verifies_the_answer(
+        engine_settings: Any, embedder: Any, built_index: Path) -> None:
+    """In LLM mode the judging model is the verifier's judge too when verifier.json holds its head."""
+    from qa_assistant.citations import load_heads
+    from qa_assistant.models import Citation
+
+    path = stronger_gguf()
+    if path.stem not in load_heads():
+        pytest.skip(f"no verifier head fitted for {path.stem} (bench/fit_verifier.py --model)")
+    engine = Engine(engine_settings.replace(judge_model_path=path), embedder=embedder)
+    engine.load()
+    try:
+        checker = engine.checker
+        assert checker is not None and checker.head.name == path.stem and checker.judge_model is not None
+        sources = [Citation(1, "world/strike.txt", "Strike", 0, len(AIRPORT), AIRPORT),
+                   Citation(2, "world/strike.txt", "Strike", 0, len(OIL), OIL)]
+        right, = checker.check("The airstrike killed Iran's top general, Qassem Soleimani. [1]", sources,
+                               question=QUESTION)
+        wrong, = checker.check("The airstrike killed a senior Syrian government official. [1]", sources,
+                               question=QUESTION)
+        assert right.verdict == "supported" and wrong.verdict != "supported"
+        assert wrong.support < right.support
+    finally:
+        engine.close()
