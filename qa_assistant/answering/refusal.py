@@ -27,7 +27,7 @@ not kept: the answer type (a "when" or "how many" question whose best sentences 
 no date or number: 10 of 208 unanswerable found, 11 answerable refused), a year or
 number of the question the best sentence does not state (no unanswerable question
 found, 11 answerable), and a "when" question's last word (its verb) missing from the
-three best sentences (22 of 54 unanswerable, 16 of 75 answerable).
+three best sentences (22 of 54 unanswerable, 16 of 77 answerable).
 """
 
 from __future__ import annotations
