@@ -82,6 +82,7 @@ def retrieved(shared: Path, cache_dir: Path) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     embedder = None
+    opposites = Opposites.load()
     for name in SETS:
         eval_set = load_eval_set(shared / "eval" / name)
         settings = load_settings({"extractive": True})
@@ -96,7 +97,7 @@ def retrieved(shared: Path, cache_dir: Path) -> list[dict[str, Any]]:
             q = eval_set.questions[i]
             hits = retriever.retrieve(q["question"], settings.top_k_passages)
             ranked = score_sentences(hits, retriever.stats)
-            e = retrieval_evidence(q["question"], hits, ranked, retriever.stats, Opposites.load())
+            e = retrieval_evidence(q["question"], hits, ranked, retriever.stats, opposites)
             titles = {p.passage.article_id: p.article_title for p in hits.passages}
             rows.append({"key": f"{name}/{q['id']}", "set": name, "question": q["question"],
                          "unanswerable": not q.get("answerable", True),
