@@ -11,9 +11,10 @@ exclude each other, such as the four directions or the seasons).
 
 Only the best sentence is read: the more sentences, the likelier one of them uses
 the question's word somewhere else (squad2 dev, the cached 432 questions of
-``bench/calibrate_refusal.py``: 17 of 97 unanswerable questions found with the best
-sentence, 14 with the best two, 13 with three).  Relational opposites, where both
-wordings state the same fact ("A before B" is "B after A"), are left out of the table.
+``bench/calibrate_refusal.py``: 16 of 97 unanswerable questions found with the best
+sentence, 13 with the best two, 12 with three; no answerable one).  Relational
+opposites, where both wordings can state the same fact ("A before B" is "B after A"),
+are left out of the table.
 """
 
 from __future__ import annotations
