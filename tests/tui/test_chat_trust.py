@@ -124,3 +124,20 @@ def test_the_article_view_marks_the_sentences_that_address_a_model(make_app: Any
             assert "4 crowns" not in dimmed and "monthly pass" not in dimmed
 
     asyncio.run(scenario())
+
+
+def test_a_question_asking_the_opposite_of_the_article_is_refused_with_the_reason(make_app: Any) -> None:
+    app = make_app()
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            view = await ask(pilot, "Who is the oldest player ever to win the chess title?")
+            assert view.answer.refused
+            shown = view.markdown.source
+            assert shown.startswith("**✗ The articles don't say.**")
+            assert 'The closest one says "youngest", not "oldest".' in shown
+            assert any("youngest player ever" in c.text for c in view.answer.citations)  # so the reader sees why
+            answered = await ask(pilot, "Who is the youngest player ever to win the chess title?")
+            assert not answered.answer.refused and "Okonkwo" in answered.answer.answer
+
+    asyncio.run(scenario())
