@@ -37,7 +37,7 @@ from ..models import (
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .contrast import Opposites
 from .extractive import choose, extractive_answer
-from .refusal import Evidence, RefusalModel, retrieval_evidence
+from .refusal import Evidence, RefusalModel, refusal_notice, retrieval_evidence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 NOT_COVERED = "The articles do not say."
 """The text of every refusal (``Answer.refused``), in both modes."""
-REFUSED_NOTICE = "Nothing in the articles answers this question; the closest sentences found are listed."
 DECLINED_NOTICE = ("The model found no answer in the sources, but they look relevant; "
                    "the best source sentences are shown instead.")
 UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; "
@@ -284,11 +283,8 @@ class Engine:
                  evidence: Evidence) -> Done:
         """The articles do not say: no answer sentence, the closest sentences found as citations."""
         timings["total"] = _ms(time.perf_counter() - started)
-        notice = REFUSED_NOTICE
-        if evidence.contrast is not None:
-            notice += f' The closest one says "{evidence.contrast.stated}", not "{evidence.contrast.asked}".'
         return Done(Answer(answer=NOT_COVERED, mode=self.mode, sentences=(), citations=context.citations,
-                           timings_ms=timings, notice=self.notice or notice, refused=True, **base))
+                           timings_ms=timings, notice=self.notice or refusal_notice(evidence), refused=True, **base))
 
     def _extractive(self, ranked: Sequence[ScoredSentence], context: Context, base: _Asked,
                     timings: dict[str, float], started: float, notice: str | None = None) -> Iterator[AnswerEvent]:

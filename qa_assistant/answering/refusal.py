@@ -95,6 +95,16 @@ class RefusalModel:
         return p >= self.threshold or (e.model_declined and p >= self.declined_threshold)
 
 
+REFUSED_NOTICE = "Nothing in the articles answers this question; the closest sentences found are listed."
+
+
+def refusal_notice(e: Evidence) -> str:
+    """What a refusal tells the reader: nothing answers, and the turned word when that is why."""
+    if e.contrast is None:
+        return REFUSED_NOTICE
+    return f'{REFUSED_NOTICE} The closest one says "{e.contrast.stated}", not "{e.contrast.asked}".'
+
+
 JUDGED_FILE = Path(__file__).with_name("refusal.json")
 """Weights with the answerability judge, by the judging model's name (its GGUF's file stem),
 written by ``bench/calibrate_refusal.py --model FILE --write``."""
