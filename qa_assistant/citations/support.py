@@ -88,13 +88,18 @@ class SupportChecker:
     ``judge`` (an ``LLMJudge`` on the loaded GGUF) adds the LLM's log-odds when
     ``verifier.json`` holds a head fitted with that model (``judge_name``); else
     the lexical head decides alone and the judge is not called.  ``thresholds``
-    overrides the head's verdict cut-offs (on the probability).
+    overrides the head's verdict cut-offs (on the probability); ``heads`` are the heads
+    already read from ``verifier.json`` (read here when not given).
     """
 
     def __init__(self, embedder: SentenceEncoder, thresholds: Thresholds | None = None, *,
-                 judge: Any = None, judge_name: str | None = None, head: Head | None = None) -> None:
+                 judge: Any = None, judge_name: str | None = None, head: Head | None = None,
+                 heads: dict[str, Head] | None = None) -> None:
         self.embedder = embedder
-        heads = load_heads() if head is None else {LEXICAL: head}
+        if head is not None:
+            heads = {LEXICAL: head}
+        elif heads is None:
+            heads = load_heads()
         self.head = head or head_for(judge_name if judge is not None else None, heads)
         self.lexical_head = heads[LEXICAL]
         """Ranks single sources (attribution, alternatives) without asking the judge."""
@@ -238,7 +243,7 @@ def checker_for(embedder: SentenceEncoder, *llms: Any) -> SupportChecker:
     heads = load_heads()
     llm = next((m for m in llms if m is not None and m.name in heads), None)
     if llm is None:
-        return SupportChecker(embedder)
+        return SupportChecker(embedder, heads=heads)
     from .judge import LLMJudge
 
-    return SupportChecker(embedder, judge=LLMJudge(llm.llama, llm.lock), judge_name=llm.name)
+    return SupportChecker(embedder, judge=LLMJudge(llm.llama, llm.lock), judge_name=llm.name, heads=heads)
