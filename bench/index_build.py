@@ -106,7 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, default=shared_dir() / "eval" / "squad" / "articles")
     parser.add_argument("--backend", default="auto")
-    parser.add_argument("--passage-vectors", choices=("embed", "mean", "compact"), default="embed")
+    parser.add_argument("--passage-vectors", choices=("embed", "mean", "compact"),
+                        default=Settings.model_fields["passage_vectors"].default)
     parser.add_argument("--passage-sentences", type=int, default=Settings.model_fields["passage_sentences"].default)
     parser.add_argument("--passage-overlap", type=int, default=Settings.model_fields["passage_overlap"].default)
     parser.add_argument("--json", action="store_true")

@@ -70,7 +70,8 @@ class StandInEmbedder:
     def _unit(x: np.ndarray) -> np.ndarray:
         return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+               max_tokens: int | None = None) -> np.ndarray:
         crc = np.array([zlib.crc32(t.encode("utf-8", "replace")) for t in texts], dtype=np.int64)
         first = np.array([zlib.crc32(t.split(" ", 1)[0].lower().encode("utf-8", "replace")) for t in texts], np.int64)
         out = self._unit(0.8 * self._topics[first % 2000] + 0.6 * self._noise[crc % 16384]) if len(texts) else \

@@ -125,8 +125,20 @@ def test_vectors_match_sentence_transformers_on_the_same_export(int8_embedder: E
     texts = [*TEXTS, long_text, "Hi."]
     # one text a call: int8 activation scales depend on what else is in the batch
     expected = np.vstack([reference.encode([t], normalize_embeddings=True, convert_to_numpy=True) for t in texts])
+    runner = int8_embedder.model
+    assert isinstance(runner, OnnxRunner)
+    same_graph = OnnxRunner.open(export.folder / export.file_name, runner.layout, workers=1, max_batch=64,
+                                 disabled_optimizers=())
+    try:
+        exact = np.vstack([same_graph.run(same_graph.token_ids([t])) for t in texts])
+    finally:
+        same_graph.close()
+    exact /= np.linalg.norm(exact, axis=1, keepdims=True)
+    # with sentence-transformers' graph fusions, tokens, pooling and normalising are the same
+    assert np.sum(exact * expected, axis=1).min() >= 0.9999
+    # without the slow fused layer norm, the float sums round differently and int8 re-quantizes them
     cosines = np.sum(np.vstack([int8_embedder.encode([t]) for t in texts]) * expected, axis=1)
-    assert cosines.min() >= 0.9999, cosines
+    assert cosines.min() >= 0.99 and cosines.mean() >= 0.997, cosines
 
 
 @pytest.mark.slow

@@ -68,7 +68,8 @@ class HashEmbedder:
     dimension = 16
     backend = "hash"
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
+               max_tokens: int | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
             digest = hashlib.sha256(text.encode("utf-8")).digest()

@@ -65,9 +65,8 @@ def test_a_build_embeds_each_distinct_text_once(tmp_path: Path, real_embedder: o
     spy = SpyEmbedder(real_embedder)
     update_index(settings, spy)  # type: ignore[arg-type]
 
-    assert spy.calls == 2  # the copy embedded nothing at all
     repeats = {text: n for text, n in Counter(spy.seen).items() if n > 1}
-    assert repeats == {}
+    assert repeats == {}  # the copy embedded nothing at all, the shared sentences once
     with open_index(settings.index_dir, spy.name) as reader:
         n_articles, n_sentences, n_passages = reader.counts()
         assert n_articles == 3
