@@ -79,12 +79,16 @@ def count_tokens(reader: Any, embedder: Any, passage_vectors: str) -> dict[str, 
     if passage_vectors == "embed":
         passages.update(p.text for p in reader.iter_passages())
     elif passage_vectors == "compact":
-        passages.update(compact_passage_text(reader.article(p.article_id)[1], p.text) for p in reader.iter_passages())
+        passages.update(compact_passage_text(p.text) for p in reader.iter_passages())
+        # and each title once, as a sentence (so not again where a title is a sentence)
+        titles = {reader.article(a.id)[1] for a in reader.articles()} - sentences
     limit = COMPACT_TOKENS if passage_vectors == "compact" else None
 
     def tokens(texts: set[str], max_tokens: int | None = None) -> int:
         return sum(len(ids) for ids in runner.token_ids(sorted(texts), max_tokens))
 
+    if passage_vectors == "compact":
+        return {"sentences": tokens(sentences), "passages": tokens(passages, limit) + tokens(titles)}
     return {"sentences": tokens(sentences), "passages": tokens(passages, limit)}
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config import Settings
-from ..embedding.passages import COMPACT_TOKENS, compact_passage_text
+from ..embedding.passages import COMPACT_TOKENS, compact_passage_text, with_title
 from ..errors import IngestError
 from ..ingest import ArticleFile, parse_document, read_article_bytes
 from ..models import Document, IngestFailure, UpdateProgress
@@ -72,8 +72,9 @@ def _passage_texts(doc: Document) -> list[str]:
 
 
 def compact_texts(doc: Document) -> list[str]:
-    """What ``passage_vectors = "compact"`` embeds for each passage (:func:`compact_passage_text`)."""
-    return [compact_passage_text(doc.title, text) for text in _passage_texts(doc)]
+    """What ``passage_vectors = "compact"`` embeds for each passage (:func:`compact_passage_text`);
+    the article's title is embedded apart and added to each (:func:`with_title`)."""
+    return [compact_passage_text(text) for text in _passage_texts(doc)]
 
 
 def _parse(file: ArticleFile, settings: Settings) -> Document | IngestError:
@@ -116,8 +117,9 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
 
     ``embedder`` is called (once) when the first document needs embedding.
     ``settings.passage_vectors == "mean"`` embeds sentences only (:func:`mean_passage_vectors`);
-    ``"compact"`` embeds each passage's :func:`compact_texts`, cut to ``COMPACT_TOKENS``, in a
-    call of its own after the sentences.  A text already embedded earlier in this update (same
+    ``"compact"`` embeds each passage's :func:`compact_texts`, cut to ``COMPACT_TOKENS``, and each
+    article's title, in calls of their own after the sentences, and adds the title's vector to its
+    passages' (:func:`with_title`).  A text already embedded earlier in this update (same
     kind, same text) reuses that vector (:class:`VectorMemo`, bounded by ``embed_reuse_mib``).
     """
     embed_passages = settings.passage_vectors == "embed"
@@ -148,6 +150,10 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
         if short:
             compact_matrix = memo.encode(model, short, ["compact"] * len(short), progress=report_short,
                                          max_tokens=COMPACT_TOKENS)
+            # a title alone is embedded as a sentence is, so a title that is also a sentence is reused
+            titles = memo.encode(model, [d.title for d, _ in group], ["sentence"] * len(group))
+            article_of = np.repeat(np.arange(len(group)), [len(d.passages) for d, _ in group])
+            compact_matrix = with_title(compact_matrix, titles, article_of)
         offset = compact_offset = 0
         for doc, article_id in group:
             n_s = len(doc.sentences)

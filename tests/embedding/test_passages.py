@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa_assistant.embedding.passages import compact_passage_text, derive_passage_vectors, sentence_weights
+from qa_assistant.embedding.passages import (
+    TITLE_WEIGHT,
+    compact_passage_text,
+    derive_passage_vectors,
+    sentence_weights,
+    with_title,
+)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -42,9 +48,18 @@ def test_opposite_sentences_give_a_zero_vector_not_nan() -> None:
     assert derive_passage_vectors(vectors, []).shape == (0, 2)
 
 
-def test_compact_text_is_the_title_then_the_words_that_are_not_stopwords() -> None:
+def test_compact_text_is_the_words_that_are_not_stopwords() -> None:
     text = "There, he explored the mountains in hunter's garb.\nTesla said that it made him stronger."
-    assert compact_passage_text("Nikola  Tesla", text) == (
-        "Nikola Tesla: explored mountains hunter's garb. Tesla made stronger.")
-    assert compact_passage_text(" ", "The (new) mayor of Riverton") == "(new) mayor Riverton"
-    assert compact_passage_text("", "It was the one.") == ""
+    assert compact_passage_text(text) == "explored mountains hunter's garb. Tesla made stronger."
+    assert compact_passage_text("The (new) mayor of Riverton") == "(new) mayor Riverton"
+    assert compact_passage_text("It was the one.") == ""
+
+
+def test_the_title_is_added_to_each_passage_of_its_article_at_half_weight() -> None:
+    compact = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], np.float32)
+    titles = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], np.float32)
+    mixed = with_title(compact, titles, np.array([0, 0, 1]))
+    assert np.allclose(np.linalg.norm(mixed, axis=1), 1.0)
+    assert np.allclose(mixed[0], np.array([1.0, 0.0, TITLE_WEIGHT]) / np.hypot(1.0, TITLE_WEIGHT))
+    assert np.allclose(mixed[1], np.array([0.0, 1.0, TITLE_WEIGHT]) / np.hypot(1.0, TITLE_WEIGHT))
+    assert np.allclose(mixed[2], np.array([1.0, TITLE_WEIGHT, 0.0]) / np.hypot(1.0, TITLE_WEIGHT))

@@ -1,5 +1,5 @@
 """passage_vectors="mean": passages get the normalised mean of their sentences' vectors, unembedded;
-"compact": passages get the embedding of their title and non-stopwords, cut to 64 tokens."""
+"compact": passages get the embedding of their non-stopwords, cut to 80 tokens, plus half their title's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from index_helpers import NEW_ARTICLE, CountingEmbedder
 
 from qa_assistant.config import ConfigError, Settings, load_settings
-from qa_assistant.embedding.passages import COMPACT_TOKENS, compact_passage_text
+from qa_assistant.embedding.passages import COMPACT_TOKENS, compact_passage_text, with_title
 from qa_assistant.index import index_status, open_index, update_index, verify_index
 
 
@@ -47,14 +47,22 @@ def test_compact_passage_vectors_embed_the_compact_text(settings: Settings, embe
     with open_index(settings.index_dir, embedder.name) as reader:
         _, n_sentences, n_passages = reader.counts()
         assert n_passages >= 3
-        assert embedder.texts == n_sentences + n_passages  # one text per passage, in a call of its own
+        sentence_texts = {s.text for a in reader.articles() for s in reader.sentences(a.id)}
+        titles = sorted({reader.article(a.id)[1] for a in reader.articles()})
+        new_titles = [t for t in titles if t not in sentence_texts]  # a title that is a sentence is reused
+        # one text per passage and per title, in calls of their own
+        assert embedder.texts == n_sentences + n_passages + len(new_titles)
         passages = list(reader.iter_passages())
         stored = reader.passage_vectors([p.id for p in passages])
-        compact = [compact_passage_text(reader.article(p.article_id)[1], p.text) for p in passages]
+        compact = [compact_passage_text(p.text) for p in passages]
         assert all(len(c) < len(p.text) for c, p in zip(compact, passages, strict=True))
-        expected = embedder.inner.encode(compact, max_tokens=COMPACT_TOKENS)
+        title_of = [titles.index(reader.article(p.article_id)[1]) for p in passages]
+        expected = with_title(embedder.inner.encode(compact, max_tokens=COMPACT_TOKENS),
+                              embedder.inner.encode(titles), np.array(title_of))
         cosines = np.sum(stored * expected, axis=1)
         assert cosines.min() > 0.97  # 8-bit codes, and int8 activations scaled per batch
+        without_title = np.sum(stored * embedder.inner.encode(compact, max_tokens=COMPACT_TOKENS), axis=1)
+        assert np.all(without_title < cosines)  # the title is part of each passage's vector
         sentence = reader.sentences(passages[0].article_id, passages[0].first_sentence, passages[0].first_sentence + 1)
         embedded = embedder.inner.encode([sentence[0].text])[0]
         assert float(reader.sentence_vectors([sentence[0].id])[0] @ embedded) > 0.97  # sentences as ever

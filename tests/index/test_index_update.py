@@ -12,7 +12,6 @@ import pytest
 from index_helpers import NEW_ARTICLE, CountingEmbedder, HashEmbedder
 
 from qa_assistant.config import Settings
-from qa_assistant.embedding.passages import COMPACT_TOKENS, compact_passage_text
 from qa_assistant.errors import EmbedderMismatchError, IngestError
 from qa_assistant.index import index_status, open_index, update_index, verify_index
 
@@ -77,11 +76,8 @@ def test_add_change_remove_rename(settings: Settings, embedder: CountingEmbedder
     assert index_status(settings).pending == 0
 
 
-@pytest.mark.parametrize("passage_vectors", ["compact", "embed", "mean"])
-def test_offsets_contract_and_vectors(settings: Settings, embedder: CountingEmbedder, passage_vectors: str) -> None:
-    if passage_vectors != "compact":
-        assert settings.passage_vectors == "compact"  # the default
-        settings = settings.model_copy(update={"passage_vectors": passage_vectors})
+def test_offsets_contract_and_vectors(settings: Settings, embedder: CountingEmbedder) -> None:
+    settings = settings.replace(passage_vectors="embed")  # compact and mean: test_index_passage_vectors.py
     update_index(settings, embedder)
     with open_index(settings.index_dir) as reader:
         for article in reader.articles():
@@ -100,15 +96,7 @@ def test_offsets_contract_and_vectors(settings: Settings, embedder: CountingEmbe
             assert inner[0].start == passage.start and inner[-1].end == passage.end
         sample = passages[:3]
         stored = reader.passage_vectors([p.id for p in sample])
-        if passage_vectors == "compact":  # the article's title and the passage's words that are not stopwords
-            compact = [compact_passage_text(reader.article(p.article_id)[1], p.text) for p in sample]
-            fresh = embedder.inner.encode(compact, max_tokens=COMPACT_TOKENS)
-        elif passage_vectors == "embed":  # the passage's whole text
-            fresh = embedder.inner.encode([p.text for p in sample])
-        else:  # the normalised mean of its sentences' vectors
-            fresh = np.vstack([reader.sentence_vectors([s.id for s in reader.sentences(
-                p.article_id, p.first_sentence, p.last_sentence)]).sum(axis=0) for p in sample])
-            fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+        fresh = embedder.inner.encode([p.text for p in sample])
         # int8 ONNX quantizes activations per batch, so the same text in another batch differs slightly
         assert np.all(np.sum(stored * fresh, axis=1) > 0.98)
         assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-4)
