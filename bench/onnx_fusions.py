@@ -1,0 +1,130 @@
+"""CPU per token of the int8 embedder with and without ONNX Runtime graph fusions, on one thread.
+
+    python bench/onnx_fusions.py [--articles DIR] [--files 150] [--rounds 2] [--profile]
+
+Embeds the sentences of the first ``--files`` articles (default: ../shared/corpora/bbc-news)
+in the embedder's own length-sorted batches, on a one-thread session of the cached int8
+export, once per variant: the fusions the embedder leaves out
+(``onnx_runtime.DISABLED_OPTIMIZERS``), none left out (ONNX Runtime's default), and each
+further fusion left out on top of the default.  Prints the best round's µs of CPU per
+token, and the lowest and mean cosine of each variant's vectors to the default's.
+``--profile`` adds ONNX Runtime's per-operator share of the time for the shipped session
+and for ONNX Runtime's default one.  The machine may be shared: compare variants of one run,
+not runs made at different times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+import numpy as np  # noqa: E402
+from shared_data import shared_dir  # noqa: E402
+
+from qa_assistant.config import Settings  # noqa: E402
+from qa_assistant.embedding import onnx_export  # noqa: E402
+from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
+from qa_assistant.embedding.onnx_runtime import DISABLED_OPTIMIZERS, OnnxRunner  # noqa: E402
+from qa_assistant.ingest.document import parse_document  # noqa: E402
+
+FURTHER = ("LayerNormFusion", "GeluFusion", "MatMulIntegerToFloatFusion", "DynamicQuantizeMatMulFusion",
+           "AttentionFusion", "TransposeOptimizer")
+
+
+def session(onnx_file: Path, disabled: tuple[str, ...], profile_prefix: str | None = None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    return ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=list(disabled))
+
+
+def embed_all(runner: OnnxRunner, ids: list[list[int]]) -> tuple[float, np.ndarray]:
+    """CPU seconds of one pass over ``ids`` in the runner's batches, and the unit vectors."""
+    out = np.zeros((len(ids), runner.layout.dimension), np.float32)
+    started = time.process_time()
+    for group in runner.batches([len(x) for x in ids]):
+        out[group] = runner._forward([ids[i] for i in group])
+    seconds = time.process_time() - started
+    return seconds, out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def op_shares(profile_file: str) -> dict[str, float]:
+    events = json.loads(Path(profile_file).read_text(encoding="utf-8"))
+    spent: collections.Counter[str] = collections.Counter()
+    for event in events:
+        if event.get("cat") == "Node" and str(event.get("name", "")).endswith("_kernel_time"):
+            spent[event["args"]["op_name"]] += event["dur"]
+    total = sum(spent.values()) or 1
+    return {op: round(spent[op] / total, 3) for op, _ in spent.most_common(8)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=shared_dir() / "corpora" / "bbc-news")
+    parser.add_argument("--files", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if not args.articles.is_dir():
+        sys.exit(f"articles folder {args.articles} is absent")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    settings = Settings(articles_dir=args.articles.resolve(), index_dir=Path(tempfile.gettempdir()) / "unused",
+                        embedder_backend="onnx-int8")
+    embedder = load_embedder(settings)
+    runner = embedder.model
+    if not isinstance(runner, OnnxRunner):
+        sys.exit("the int8 embedder does not run on ONNX Runtime directly here")
+    export = onnx_export.ensure_export(embedder.source, settings.cache_dir, embedder.name, embedder.quantization)
+    onnx_file = export.folder / export.file_name
+
+    texts: list[str] = []
+    for path in sorted(args.articles.rglob("*.txt"))[:args.files]:
+        doc = parse_document(str(path.relative_to(args.articles)), path.read_bytes(), 0.0, settings)
+        texts += [doc.text[s.start:s.end] for s in doc.sentences]
+    ids = runner.token_ids(texts)
+    tokens = sum(len(x) for x in ids)
+
+    variants: dict[str, tuple[str, ...]] = {"shipped": tuple(DISABLED_OPTIMIZERS), "ORT default": ()}
+    variants.update({f"shipped + no {name}": (*DISABLED_OPTIMIZERS, name) for name in FURTHER})
+    best: dict[str, float] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(args.rounds):
+        for label, disabled in variants.items():
+            runner.session = session(onnx_file, disabled)
+            embed_all(runner, ids[:200])  # warm-up
+            seconds, vectors[label] = embed_all(runner, ids)
+            best[label] = min(best.get(label, float("inf")), seconds)
+    print(f"{len(texts)} sentences, {tokens} tokens, one thread; load average {os.getloadavg()[0]:.2f}")
+    reference = vectors["ORT default"]
+    for label, seconds in best.items():
+        cosines = np.sum(vectors[label] * reference, axis=1)
+        print(f"  {label:<48} {seconds / tokens * 1e6:5.1f} µs/token   cosine to default: "
+              f"lowest {cosines.min():.4f}, mean {cosines.mean():.4f}")
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label in ("shipped", "ORT default"):
+                runner.session = session(onnx_file, variants[label], profile_prefix=str(Path(tmp) / "profile"))
+                embed_all(runner, ids)
+                print(f"  {label}: {op_shares(runner.session.end_profiling())}")
+
+
+if __name__ == "__main__":
+    main()
