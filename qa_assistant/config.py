@@ -111,11 +111,11 @@ class Settings(BaseSettings):
     passage_overlap: Int = Field(1, ge=0, le=99)
     """Sentences shared by consecutive passages (less than passage_sentences)."""
     passage_vectors: Literal["embed", "mean", "compact"] = "compact"
-    """compact | embed | mean: embed a compact text of each passage, its article's title and its
-    words other than stopwords, cut to 80 tokens (see ``qa_assistant/embedding/passages.py``:
-    the same recall@5 as embedding the whole text, within 0.005, for 0.8 of the build time);
-    embed each passage's whole text; or use the normalised mean of its sentences' vectors (no
-    passage embedding: about half the build time, fused recall@5 on SQuAD 0.01 lower)."""
+    """compact | embed | mean: embed each passage's words other than stopwords, cut to 80 tokens,
+    and add its article's title vector at half weight (see ``qa_assistant/embedding/passages.py``:
+    the same recall@5 as embedding the whole text, within 0.005, for about 0.77 of the build
+    time); embed each passage's whole text; or use the normalised mean of its sentences' vectors
+    (no passage embedding: about half the build time, fused recall@5 on SQuAD 0.01 lower)."""
     exact_index_max: Int = Field(50_000, ge=1)
     """Up to this many passages FAISS searches exactly (flat); above it, IVF."""
     max_file_bytes: Int = Field(20_000_000, ge=1)

@@ -17,7 +17,8 @@ Throughput on 2 cores (measured with ``bench/embed_throughput.py``):
 - batches run in one worker thread per core on a session with one intra-op
   thread each, which scales better than one batch spread over both cores;
 - ONNX Runtime's ``SkipLayerNormFusion`` is turned off: its fused kernel took 18% of
-  the int8 graph's time on 2 cores (ONNX Runtime 1.32's profiler), where the plain
+  the int8 graph's time (one thread, ONNX Runtime 1.32's profiler through
+  ``bench/onnx_fusions.py --profile``), where the plain
   ``Add`` and ``LayerNormalization`` it replaces take about 2%; without it a token
   costs 49-50 µs of CPU instead of 58-60 (BBC sentences, one thread), and the vectors
   differ from the fused graph's by less than int8's batch-to-batch rounding (mean
