@@ -74,6 +74,7 @@ def count_tokens(reader: Any, embedder: Any, passage_vectors: str) -> dict[str, 
         return None
     sentences: set[str] = set()
     passages: set[str] = set()
+    titles: set[str] = set()
     for article in reader.articles():
         sentences.update(s.text for s in reader.sentences(article.id))
     if passage_vectors == "embed":
@@ -87,9 +88,7 @@ def count_tokens(reader: Any, embedder: Any, passage_vectors: str) -> dict[str, 
     def tokens(texts: set[str], max_tokens: int | None = None) -> int:
         return sum(len(ids) for ids in runner.token_ids(sorted(texts), max_tokens))
 
-    if passage_vectors == "compact":
-        return {"sentences": tokens(sentences), "passages": tokens(passages, limit) + tokens(titles)}
-    return {"sentences": tokens(sentences), "passages": tokens(passages, limit)}
+    return {"sentences": tokens(sentences), "passages": tokens(passages, limit) + tokens(titles)}
 
 
 def count_given(embedder: Any) -> list[int]:

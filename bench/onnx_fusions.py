@@ -3,8 +3,8 @@
     python bench/onnx_fusions.py [--articles DIR] [--files 150] [--rounds 2] [--profile]
 
 Embeds the sentences of the first ``--files`` articles (default: ../shared/corpora/bbc-news)
-in the embedder's own length-sorted batches, on a one-thread session of the cached int8
-export, once per variant: the fusions the embedder leaves out
+in the embedder's own length-sorted batches, on one thread with the embedder's own session
+settings (``OnnxRunner.open``) over the cached int8 export, once per variant: the fusions the embedder leaves out
 (``onnx_runtime.DISABLED_OPTIMIZERS``), none left out (ONNX Runtime's default), and each
 further fusion left out on top of the default.  Prints the best round's µs of CPU per
 token, and the lowest and mean cosine of each variant's vectors to the default's.
@@ -40,7 +40,8 @@ FURTHER = ("LayerNormFusion", "GeluFusion", "MatMulIntegerToFloatFusion", "Dynam
            "AttentionFusion", "TransposeOptimizer")
 
 
-def session(onnx_file: Path, disabled: tuple[str, ...], profile_prefix: str | None = None) -> Any:
+def profiled_session(onnx_file: Path, disabled: tuple[str, ...], prefix: str) -> Any:
+    """A session like the embedder's (one thread, all optimizations but ``disabled``) that profiles."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -48,19 +49,16 @@ def session(onnx_file: Path, disabled: tuple[str, ...], profile_prefix: str | No
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    if profile_prefix is not None:
-        options.enable_profiling = True
-        options.profile_file_prefix = profile_prefix
+    options.enable_profiling = True
+    options.profile_file_prefix = prefix
     return ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"],
                                 disabled_optimizers=list(disabled))
 
 
 def embed_all(runner: OnnxRunner, ids: list[list[int]]) -> tuple[float, np.ndarray]:
     """CPU seconds of one pass over ``ids`` in the runner's batches, and the unit vectors."""
-    out = np.zeros((len(ids), runner.layout.dimension), np.float32)
     started = time.process_time()
-    for group in runner.batches([len(x) for x in ids]):
-        out[group] = runner._forward([ids[i] for i in group])
+    out = runner.run(ids)
     seconds = time.process_time() - started
     return seconds, out / np.linalg.norm(out, axis=1, keepdims=True)
 
@@ -108,9 +106,10 @@ def main() -> None:
     vectors: dict[str, np.ndarray] = {}
     for _ in range(args.rounds):
         for label, disabled in variants.items():
-            runner.session = session(onnx_file, disabled)
-            embed_all(runner, ids[:200])  # warm-up
-            seconds, vectors[label] = embed_all(runner, ids)
+            one = OnnxRunner.open(onnx_file, runner.layout, workers=1, max_batch=runner.max_batch,
+                                  disabled_optimizers=disabled)
+            embed_all(one, ids[:200])  # warm-up
+            seconds, vectors[label] = embed_all(one, ids)
             best[label] = min(best.get(label, float("inf")), seconds)
     print(f"{len(texts)} sentences, {tokens} tokens, one thread; load average {os.getloadavg()[0]:.2f}")
     reference = vectors["ORT default"]
@@ -121,9 +120,10 @@ def main() -> None:
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             for label in ("shipped", "ORT default"):
-                runner.session = session(onnx_file, variants[label], profile_prefix=str(Path(tmp) / "profile"))
-                embed_all(runner, ids)
-                print(f"  {label}: {op_shares(runner.session.end_profiling())}")
+                one = OnnxRunner.open(onnx_file, runner.layout, workers=1, max_batch=runner.max_batch)
+                one.session = profiled_session(onnx_file, variants[label], str(Path(tmp) / "profile"))
+                embed_all(one, ids)
+                print(f"  {label}: {op_shares(one.session.end_profiling())}")
 
 
 if __name__ == "__main__":
