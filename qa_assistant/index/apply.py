@@ -1,8 +1,8 @@
 """Parsing, embedding and storing the files an update must (re)index, as one stream.
 
 Files are parsed (one thread, a bounded window ahead) and embedded in groups of about ``_GROUP_TEXTS``
-texts, each group written to the store before the next is parsed, so a build
-holds one group of texts and vectors at a time.  The embedder is asked for only
+texts (another thread), each group written to the store while the next one is embedded, so a
+build holds at most two groups of texts and vectors at a time.  The embedder is asked for only
 when the first file parses, so an update whose files all fail loads no model.
 """
 
@@ -110,6 +110,14 @@ def _parsed(jobs: list[tuple[ArticleFile, int | None]], settings: Settings, appl
                 future.cancel()
 
 
+@dataclass
+class _GroupVectors:
+    """One group's vectors: each document's sentences and passages, in group order."""
+
+    sentences: list[np.ndarray]
+    passages: list[np.ndarray]
+
+
 def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Settings,
                       embedder: Callable[[], Embedder], writer: StoreWriter,
                       progress: Callable[[UpdateProgress], None] | None) -> Applied:
@@ -121,32 +129,96 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
     article's title, in calls of their own after the sentences, and adds the title's vector to its
     passages' (:func:`with_title`).  A text already embedded earlier in this update (same
     kind, same text) reuses that vector (:class:`VectorMemo`, bounded by ``embed_reuse_mib``).
+
+    Three stages overlap: a thread parses files ahead, a thread embeds one group, and this
+    thread writes the group before it to the store (the only thread that touches ``writer``).
+    So tokenising and writing no longer leave the embedding threads idle, and a build holds
+    at most two groups of vectors at once.
     """
-    embed_passages = settings.passage_vectors == "embed"
-    compact = settings.passage_vectors == "compact"
+    embedding = _GroupEmbedding(settings, embedder, progress)
     applied = Applied()
     group: list[tuple[Document, int | None]] = []
     group_size = 0
-    memo: VectorMemo | None = None
+    in_flight: tuple[list[tuple[Document, int | None]], Future[_GroupVectors]] | None = None
 
-    def flush() -> None:
-        nonlocal group, group_size, memo
-        model = embedder()
-        if memo is None:
-            memo = VectorMemo.with_budget(model.dimension, settings.embed_reuse_mib)
-        kinds, texts = _unzip([t for d, _ in group for t in _texts(d, embed_passages)])
-        short = [t for d, _ in group for t in compact_texts(d)] if compact else []
-        base = applied.embedded
+    def store(finished: tuple[list[tuple[Document, int | None]], Future[_GroupVectors]]) -> None:
+        docs, future = finished
+        vectors = future.result()
+        for (doc, article_id), sentence_vectors, passage_matrix in zip(docs, vectors.sentences,
+                                                                      vectors.passages, strict=True):
+            if article_id is None:
+                writer.add_article(doc, sentence_vectors, passage_matrix)
+                applied.added += 1
+            else:
+                writer.replace_article(article_id, doc, sentence_vectors, passage_matrix)
+                applied.changed += 1
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-group") as driver:
+        try:
+            def submit() -> None:
+                nonlocal group, group_size, in_flight
+                previous = in_flight
+                in_flight = (group, driver.submit(embedding.embed, group))
+                group, group_size = [], 0
+                if previous is not None:
+                    store(previous)
+
+            for doc, article_id in _parsed(jobs, settings, applied, progress):
+                group.append((doc, article_id))
+                group_size += len(doc.sentences) + (len(doc.passages) if embedding.passages_embedded else 0)
+                if group_size >= _GROUP_TEXTS:
+                    submit()
+            if group:
+                submit()
+            if in_flight is not None:
+                store(in_flight)
+                in_flight = None
+        finally:
+            if in_flight is not None:
+                in_flight[1].cancel()
+    applied.embedded = embedding.embedded
+    applied.reused = embedding.reused
+    return applied
+
+
+class _GroupEmbedding:
+    """Embeds groups of documents, one at a time, in the order given (one thread calls it)."""
+
+    def __init__(self, settings: Settings, embedder: Callable[[], Embedder],
+                 progress: Callable[[UpdateProgress], None] | None) -> None:
+        self.embed_passages = settings.passage_vectors == "embed"
+        self.compact = settings.passage_vectors == "compact"
+        self.passages_embedded = self.embed_passages or self.compact
+        self.embed_reuse_mib = settings.embed_reuse_mib
+        self.embedder = embedder
+        self.progress = progress
+        self.memo: VectorMemo | None = None
+        self.embedded = 0
+
+    @property
+    def reused(self) -> int:
+        return self.memo.reused if self.memo is not None else 0
+
+    def embed(self, group: list[tuple[Document, int | None]]) -> _GroupVectors:
+        model = self.embedder()
+        if self.memo is None:
+            self.memo = VectorMemo.with_budget(model.dimension, self.embed_reuse_mib)
+        memo = self.memo
+        kinds, texts = _unzip([t for d, _ in group for t in _texts(d, self.embed_passages)])
+        short = [t for d, _ in group for t in compact_texts(d)] if self.compact else []
+        base = self.embedded
         total = base + len(texts) + len(short)
+        last_path = group[-1][0].path
 
         def report(n_done: int) -> None:
-            if progress is not None:
-                progress(UpdateProgress("embed", base + n_done, total, group[-1][0].path))
+            if self.progress is not None:
+                self.progress(UpdateProgress("embed", base + n_done, total, last_path))
 
         def report_short(n_done: int) -> None:
             report(len(texts) + n_done)
 
         matrix = memo.encode(model, texts, kinds, progress=report)
+        compact_matrix = None
         if short:
             compact_matrix = memo.encode(model, short, ["compact"] * len(short), progress=report_short,
                                          max_tokens=COMPACT_TOKENS)
@@ -154,38 +226,24 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
             titles = memo.encode(model, [d.title for d, _ in group], ["sentence"] * len(group))
             article_of = np.repeat(np.arange(len(group)), [len(d.passages) for d, _ in group])
             compact_matrix = with_title(compact_matrix, titles, article_of)
+        out = _GroupVectors([], [])
         offset = compact_offset = 0
-        for doc, article_id in group:
+        for doc, _ in group:
             n_s = len(doc.sentences)
-            n_p = len(doc.passages) if embed_passages else 0
+            n_p = len(doc.passages) if self.embed_passages else 0
             sentence_vectors = matrix[offset:offset + n_s]
-            if embed_passages:
+            if self.embed_passages:
                 passage_matrix = matrix[offset + n_s:offset + n_s + n_p]
-            elif compact:
+            elif compact_matrix is not None:
                 passage_matrix = compact_matrix[compact_offset:compact_offset + len(doc.passages)]
                 compact_offset += len(doc.passages)
             else:
                 passage_matrix = mean_passage_vectors(doc, sentence_vectors)
             offset += n_s + n_p
-            if article_id is None:
-                writer.add_article(doc, sentence_vectors, passage_matrix)
-                applied.added += 1
-            else:
-                writer.replace_article(article_id, doc, sentence_vectors, passage_matrix)
-                applied.changed += 1
-        applied.embedded += len(texts) + len(short)
-        group, group_size = [], 0
-
-    for doc, article_id in _parsed(jobs, settings, applied, progress):
-        group.append((doc, article_id))
-        group_size += len(doc.sentences) + (len(doc.passages) if embed_passages or compact else 0)
-        if group_size >= _GROUP_TEXTS:
-            flush()
-    if group:
-        flush()
-    if memo is not None:
-        applied.reused = memo.reused
-    return applied
+            out.sentences.append(sentence_vectors)
+            out.passages.append(passage_matrix)
+        self.embedded += len(texts) + len(short)
+        return out
 
 
 def _unzip(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
