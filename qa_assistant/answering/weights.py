@@ -3,8 +3,10 @@
 llama.cpp evaluates a prompt in batches, and for most weight types (Q8_0, Q4_0, the K-quants) it
 has matrix kernels built for batches; for Q4_1, the packaged SmolLM2's type, it falls back to
 one dot product per row.  On this project's 2-core machine the packaged model evaluated a
-question's 172 prompt tokens in 522 ms from its Q4_1 file and in 226 ms from a Q8_0 copy, and
-generated a token in 8.7 ms against 7.9 ms (``python bench/answer_latency.py``, README "Speed").
+question's 172 prompt tokens (median of 20 squad questions) in 522 ms from its Q4_1 file and in
+209 ms from a Q8_0 copy, and generated a token in 8.7 ms against 7.7 ms (timed around
+``Llama.eval`` in a one-off script); ``python bench/answer_latency.py`` gives the first token
+p50 0.557 s against 0.294 s (README, "Figures").
 
 So a Q4_1 GGUF is loaded through a Q8_0 copy, made once by llama.cpp's own quantizer (about
 0.4 s for the packaged model) under ``<cache_dir>/models``.  Q8_0 stores each weight with 8 bits
@@ -93,11 +95,10 @@ def _file_type(path: Path) -> int | None:
     """``general.file_type`` from the GGUF's metadata (llama.cpp reads its vocabulary only)."""
     import llama_cpp
 
-    with _quiet_stderr():
-        llama_cpp.llama_backend_init()  # what Llama() does first; doing it again is harmless
     params = llama_cpp.llama_model_default_params()
     params.vocab_only = True
     with _quiet_stderr():
+        llama_cpp.llama_backend_init()  # what Llama() does first; doing it again is harmless
         model = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
     if not model:
         raise ValueError("llama.cpp could not read its metadata")
