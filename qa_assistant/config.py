@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     copy_bias: Float = Field(3.0, ge=0.0, le=20.0, allow_inf_nan=False)
     """Logit bias added to the tokens of the numbered sources while the LLM answers (0: none);
     the packaged 135M model copies the source's words instead of inventing its own."""
+    copy_bias_others: Float = Field(1.5, ge=0.0, le=20.0, allow_inf_nan=False)
+    """The bias for the tokens of sources [2]..[n] when every source comes from one article
+    (source [1] keeps ``copy_bias``): there the best-ranked source answers most often.  Sources
+    from several articles all get ``copy_bias``, since a question joining facts may need any."""
     max_tokens: Int = Field(200, ge=1, le=100_000)
     """Most tokens generated for one answer."""
     prompts_dir: Path = Field(default_factory=default_prompts_dir)

@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .contrast import Opposites
+from .copying import source_biases
 from .extractive import choose, extractive_answer
 from .refusal import Evidence, RefusalModel, refusal_notice, retrieval_evidence
 
@@ -313,7 +314,8 @@ class Engine:
         stop = threading.Event()
         kept: list[str] | None = None
         generate_start = time.perf_counter()
-        for piece in llm.stream_chat(messages, cancel=stop, favour=[c.text for c in context.citations]):
+        favour = source_biases(context.citations, self.settings)
+        for piece in llm.stream_chat(messages, cancel=stop, favour=favour):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)

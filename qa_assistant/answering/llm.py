@@ -279,12 +279,13 @@ class LocalLLM:
         cancel: threading.Event | None = None,
         *,
         max_tokens: int | None = None,
-        favour: Sequence[str] = (),
+        favour: Sequence[tuple[str, float]] = (),
     ) -> Iterator[str]:
         """Yield the answer's text pieces as the model produces them.
 
-        ``favour``: texts whose tokens get ``settings.copy_bias`` added to their logits (the
-        numbered sources, so a small model copies their words rather than inventing its own).
+        ``favour``: (text, bias) pairs whose tokens get that bias added to their logits (the
+        numbered sources, :func:`source_biases`, so a small model copies their words rather
+        than inventing its own).
         ``cancel`` is checked between tokens; once set, generation stops and the
         iterator ends.  Raises ContextOverflowError when the prompt leaves no room to answer.
         """
@@ -316,15 +317,17 @@ class LocalLLM:
                 if close is not None:
                     close()
 
-    def copy_bias(self, texts: Sequence[str]) -> dict[int, float]:
-        """The logit bias that favours the tokens of ``texts`` and of the citation markers."""
+    def copy_bias(self, favour: Sequence[tuple[str, float]]) -> dict[int, float]:
+        """The logit bias that favours the tokens of each (text, bias) pair, and the citation
+        markers by ``settings.copy_bias``; a token of several texts gets the largest bias."""
         weight = self.settings.copy_bias
-        if not weight or not texts:
+        if not weight or not favour:
             return {}
-        ids: set[int] = set()
-        for text in (*texts, _MARKERS):
-            ids.update(self.llama.tokenize((" " + text).encode("utf-8"), add_bos=False, special=False))
-        return dict.fromkeys(sorted(ids), float(weight))
+        bias: dict[int, float] = {}
+        for text, value in (*favour, (_MARKERS, weight)):
+            for token in self.llama.tokenize((" " + text).encode("utf-8"), add_bos=False, special=False):
+                bias[token] = max(bias.get(token, 0.0), float(value))
+        return {token: value for token, value in sorted(bias.items()) if value}
 
     def _budget(self, prompt: Prompt, max_tokens: int | None) -> int:
         wanted = max_tokens if max_tokens is not None else self.settings.max_tokens

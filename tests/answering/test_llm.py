@@ -140,16 +140,21 @@ def test_prompt_too_long_for_the_window_names_n_ctx(llm: LocalLLM) -> None:
 @pytest.mark.slow
 def test_copy_bias_favours_the_sources_tokens(llm: LocalLLM) -> None:
     source = "Maria Okafor was elected mayor of Riverton on Sunday."
-    bias = llm.copy_bias([source])
+    weight = llm.settings.copy_bias
+    bias = llm.copy_bias([(source, weight)])
     okafor = llm.llama.tokenize(b" Okafor", add_bos=False, special=False)
     marker = llm.llama.tokenize(b" [1]", add_bos=False, special=False)
-    assert set(okafor) | set(marker) <= set(bias) and set(bias.values()) == {llm.settings.copy_bias}
+    assert set(okafor) | set(marker) <= set(bias) and set(bias.values()) == {weight}
+    # a token of a weaker source and of a stronger one gets the stronger bias; markers keep copy_bias
+    mixed = llm.copy_bias([(source, 1.0), ("Okafor won.", 5.0)])
+    assert {mixed[t] for t in okafor} == {5.0} and {mixed[t] for t in marker} == {weight}
+    assert mixed[llm.llama.tokenize(b" Riverton", add_bos=False, special=False)[0]] == 1.0
     assert llm.copy_bias([]) == {}
     unbiased = dataclasses.replace(llm, settings=llm.settings.replace(copy_bias=0.0))
-    assert unbiased.copy_bias([source]) == {}
+    assert unbiased.copy_bias([(source, 3.0)]) == {}
     # the bias reaches generation: a strong one leaves the model only the favoured tokens to write
     strong = dataclasses.replace(llm, settings=llm.settings.replace(copy_bias=20.0))
     words = "".join(strong.stream_chat([{"role": "user", "content": "Say hello."}], max_tokens=8,
-                                       favour=["zebra"]))
+                                       favour=[("zebra", 20.0)]))
     plain = "".join(unbiased.stream_chat([{"role": "user", "content": "Say hello."}], max_tokens=8))
     assert words and set(words.lower()) <= set(" zebra[1234].,") and words != plain
