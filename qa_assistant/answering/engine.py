@@ -331,7 +331,8 @@ class Engine:
         check_start = time.perf_counter()
         sentences = self._check(text, context.citations, standalone)
         claims = [strip_markers(s.text) for s in sentences]
-        declined = bool(claims) and all(is_no_claim(c) or not c for c in claims)
+        # nothing written (or only markers) is a decline too: the model found no words to answer with
+        declined = all(is_no_claim(c) or not c for c in claims)
         if not cancelled:
             asked = replace(evidence, model_declined=declined)
             if self.refusal.refuse(asked):

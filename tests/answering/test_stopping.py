@@ -93,3 +93,13 @@ def test_generation_stops_when_a_fourth_sentence_begins_or_a_sentence_comes_agai
     assert enough(three + " The", sources=3) == split_answer(three)
     again = "The tram opens in May. [1] It has 14 stops. [1] The tram opens in May. [1] More"
     assert enough(again, sources=3) == ["The tram opens in May. [1]", "It has 14 stops. [1]"]
+
+
+@pytest.mark.slow
+def test_a_model_that_writes_nothing_is_taken_as_declining(llm_engine: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llm_engine._llm, "stream_chat", looping())
+    answer = final_answer(list(llm_engine.ask("How much money did the council approve for the new library?")))
+    # the sources answer it, so the reader gets them, said to be the sources, not an empty answer
+    assert answer.answer and answer.mode == "extractive" and answer.notice
+    assert all(s.citations for s in answer.sentences)
