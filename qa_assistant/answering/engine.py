@@ -305,7 +305,7 @@ class Engine:
                   evidence: Evidence, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
-        from ..citations import is_no_claim, strip_markers
+        from ..citations import declines, strip_markers
         from .prompts import render_messages
         from .stopping import enough
 
@@ -314,8 +314,7 @@ class Engine:
         stop = threading.Event()
         kept: list[str] | None = None
         generate_start = time.perf_counter()
-        favour = source_biases(context.citations, self.settings)
-        for piece in llm.stream_chat(messages, cancel=stop, favour=favour):
+        for piece in llm.stream_chat(messages, cancel=stop, favour=source_biases(context.citations, self.settings)):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
@@ -331,8 +330,7 @@ class Engine:
         check_start = time.perf_counter()
         sentences = self._check(text, context.citations, standalone)
         claims = [strip_markers(s.text) for s in sentences]
-        # nothing written (or only markers) is a decline too: the model found no words to answer with
-        declined = all(is_no_claim(c) or not c for c in claims)
+        declined = declines(claims)
         if not cancelled:
             asked = replace(evidence, model_declined=declined)
             if self.refusal.refuse(asked):

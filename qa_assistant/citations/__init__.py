@@ -10,7 +10,7 @@ from .head import Head, VerifierFileError, head_for, load_heads
 from .judge import LLMJudge
 from .lexical import LexicalEvidence, lexical_evidence, terms
 from .markers import parse_markers, parse_markers_in, split_answer, strip_markers
-from .support import SupportChecker, Thresholds, checker_for, is_no_claim
+from .support import SupportChecker, Thresholds, checker_for, declines, is_no_claim
 
 __all__ = [
     "Head",
@@ -20,6 +20,7 @@ __all__ = [
     "Thresholds",
     "VerifierFileError",
     "checker_for",
+    "declines",
     "head_for",
     "is_no_claim",
     "lexical_evidence",

@@ -75,6 +75,12 @@ def is_no_claim(text: str) -> bool:
     return bool(_NO_CLAIM.search(text))
 
 
+def declines(claims: Sequence[str]) -> bool:
+    """Whether an answer's claims (markers stripped) say nothing: each one a refusal such as
+    "The sources do not say." or empty.  An answer with no claims at all declines too."""
+    return all(is_no_claim(c) or not c for c in claims)
+
+
 def combine(t: Thresholds, cosine: float, recall: float, numbers: int, missing: int) -> float:
     score = t.sim_weight * max(cosine, 0.0) + t.lex_weight * recall
     if numbers:
