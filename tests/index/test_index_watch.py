@@ -70,12 +70,19 @@ def test_event_filter_passes_articles_and_folders_only(tmp_path: Path) -> None:
     assert not accept(None, "/elsewhere/a.txt")
 
 
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_watch_command_stops_cleanly_on_ctrl_c(settings: Settings) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from qa_assistant.cli import main; main()", "watch",
          "--articles", str(settings.articles_dir), "--index", str(settings.index_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        # as from a terminal: a suite started as a background job inherits SIGINT ignored, and
+        # Python then never turns Ctrl-C into KeyboardInterrupt
+        preexec_fn=_sigint_as_from_a_terminal,
     )
     try:
         assert wait_for(lambda: (settings.index_dir / "CURRENT").exists() or proc.poll() is not None, 180)
