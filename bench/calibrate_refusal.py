@@ -14,7 +14,9 @@ under cache_dir/refusal-judge/ by model and question id).  It fits a logistic
 regression on squad2 (unanswerable = 1), picks the lowest threshold that keeps
 answerable questions refused ≤ 0.10 on every set, and prints the weights to
 paste into ``RefusalModel`` (or ``JUDGED``) with the refusal rates per set and
-the 5-fold AUROC on squad2.
+the 5-fold AUROC on squad2; and the share of off-topic questions refused (``OFF_TOPIC``:
+questions of one set asked of another set's articles), which no dev set holds but which
+any refit must keep near all of them.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from qa_assistant.answering.answerability import AnswerabilityJudge  # noqa: E402
-from qa_assistant.answering.contrast import Opposites  # noqa: E402
+from qa_assistant.answering.contrast import Contrast, Opposites  # noqa: E402
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.answering.llm import LocalLLM  # noqa: E402
-from qa_assistant.answering.refusal import retrieval_evidence  # noqa: E402
+from qa_assistant.answering.refusal import Evidence, RefusalModel, retrieval_evidence  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
 from qa_assistant.evaluation.metrics import auroc  # noqa: E402
 from qa_assistant.evaluation.runner import default_index_dir, load_eval_set  # noqa: E402
@@ -45,6 +47,12 @@ from qa_assistant.retrieval import score_sentences  # noqa: E402
 SETS = ("squad2", "squad", "multirc", "hotpotqa")
 MOST_ANSWERABLE_REFUSED = 0.10
 SAMPLE = {"squad2": 160, "squad": 40, "multirc": 60, "hotpotqa": 30}
+OFF_TOPIC = {"hotpotqa": ("squad", "squad2"), "squad": ("multirc",), "multirc": ("hotpotqa",)}
+"""Questions asked of another set's articles (the index's set: the sets whose questions it is asked):
+the most common unanswerable question a reader asks, which the dev sets hold none of.  (Not
+squad2's questions of squad's articles: squad2's article sits among them.)"""
+OFF_TOPIC_SAMPLE = 60
+"""Seeded questions of each asked set; 232 in all (hotpotqa has 52)."""
 """Questions per set the judge reads (seeded): enough for the fit, small enough for 2 cores."""
 
 
@@ -129,6 +137,37 @@ def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache
             np.asarray(hy, dtype=bool), engine._embedder)
 
 
+def off_topic(shared: Path, embedder: object | None) -> np.ndarray:
+    """Evidence rows ([cosine, coverage, contrast]) of the off-topic questions (``OFF_TOPIC``)."""
+    rows: list[list[float]] = []
+    opposites = Opposites.load()
+    for index_set, asked in OFF_TOPIC.items():
+        eval_set = load_eval_set(shared / "eval" / index_set)
+        settings = load_settings({"extractive": True})
+        settings = settings.replace(articles_dir=eval_set.articles_dir,
+                                    index_dir=default_index_dir(settings, eval_set.root))
+        engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
+        engine.load(update="always")
+        retriever = engine._retriever
+        assert retriever is not None
+        for name in asked:
+            questions = load_eval_set(shared / "eval" / name).questions
+            for q in random.Random(0).sample(questions, min(OFF_TOPIC_SAMPLE, len(questions))):
+                hits = retriever.retrieve(q["question"], settings.top_k_passages)
+                ranked = score_sentences(hits, retriever.stats)
+                e = retrieval_evidence(q["question"], hits, ranked, retriever.stats, opposites)
+                rows.append([e.best_cosine, e.coverage, float(e.contrast is not None)])
+        engine.close()
+    return np.asarray(rows)
+
+
+def shipped_off_topic_refused(rows: np.ndarray) -> float:
+    """The share of off-topic questions the shipped ``RefusalModel`` refuses."""
+    model = RefusalModel()
+    return float(np.mean([model.refuse(Evidence(best_cosine=c, coverage=v, contrast=Contrast("", "") if k else None))
+                          for c, v, k in rows]))
+
+
 def rates(name: str, p: np.ndarray, labels: np.ndarray, threshold: float) -> str:
     line = f"{name:<9} answerable refused {np.mean(p[~labels] >= threshold):.3f} ({int((~labels).sum())})"
     if labels.any():
@@ -152,7 +191,7 @@ def main() -> None:
         x, y, hx, hy, embedder = features(name, shared, embedder, judge, args.held_out if judge else 0)
         data[name], held[name] = (x, y), (hx, hy)
     if judge is None:
-        fit_retrieval_only(data)
+        fit_retrieval_only(data, off_topic(shared, embedder))
     else:
         fit_with_judge(data, held, args.model, args.write)
 
@@ -165,7 +204,7 @@ def lowest_threshold(probability: dict[str, np.ndarray], labels: dict[str, np.nd
     return 0.99
 
 
-def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]], off: np.ndarray) -> None:
     """Fitted on all of squad2 (the only set with unanswerable questions), checked on every set."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
@@ -181,6 +220,9 @@ def fit_retrieval_only(data: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
           f"contrast={weights[2]:.2f}, threshold={threshold:.2f})")
     for name in SETS:
         print(rates(name, probability[name], data[name][1], threshold))
+    print(f"off-topic questions refused ({len(off)}, questions of one set asked of another's articles): "
+          f"{np.mean(model.predict_proba(off)[:, 1] >= threshold):.3f} as fitted, "
+          f"{shipped_off_topic_refused(off):.3f} by the shipped RefusalModel")
     contrasted = {name: int(xs[:, 2].sum()) for name, (xs, _) in data.items()}
     print("questions asking the opposite of the best sentence:", contrasted,
           f"(squad2 unanswerable {int(x[y, 2].sum())} of {int(y.sum())})")
