@@ -104,14 +104,21 @@ def question_positions(name: str, size: int, judged: bool, held_out: int = 0) ->
     return sorted(fitting), sorted(rest)
 
 
-def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache | None,
-             held_out: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, object]:
-    """Evidence rows and labels of the fitting questions, then of up to ``held_out`` other ones (judge only)."""
+def eval_engine(shared: Path, name: str, embedder: object | None) -> tuple[Engine, Any, Any]:
+    """An extractive engine over a set's cached eval index (built when missing), its settings and the set."""
     eval_set = load_eval_set(shared / "eval" / name)
     settings = load_settings({"extractive": True})
     settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, eval_set.root))
     engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
     engine.load(update="always")
+    assert engine._retriever is not None
+    return engine, settings, eval_set
+
+
+def features(name: str, shared: Path, embedder: object | None, judge: JudgeCache | None,
+             held_out: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, object]:
+    """Evidence rows and labels of the fitting questions, then of up to ``held_out`` other ones (judge only)."""
+    engine, settings, eval_set = eval_engine(shared, name, embedder)
     retriever = engine._retriever
     assert retriever is not None
     opposites = Opposites.load()
@@ -142,12 +149,7 @@ def off_topic(shared: Path, embedder: object | None) -> np.ndarray:
     rows: list[list[float]] = []
     opposites = Opposites.load()
     for index_set, asked in OFF_TOPIC.items():
-        eval_set = load_eval_set(shared / "eval" / index_set)
-        settings = load_settings({"extractive": True})
-        settings = settings.replace(articles_dir=eval_set.articles_dir,
-                                    index_dir=default_index_dir(settings, eval_set.root))
-        engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
-        engine.load(update="always")
+        engine, settings, _ = eval_engine(shared, index_set, embedder)
         retriever = engine._retriever
         assert retriever is not None
         for name in asked:

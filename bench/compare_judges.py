@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
-from calibrate_refusal import SETS, cross_validated, question_positions  # noqa: E402
+from calibrate_refusal import SETS, cross_validated, eval_engine, question_positions  # noqa: E402
 
 from qa_assistant.answering import answerability  # noqa: E402
 from qa_assistant.answering.llm import neutralise_special_tokens  # noqa: E402
@@ -75,21 +75,14 @@ def retrieved(shared: Path, cache_dir: Path) -> list[dict[str, Any]]:
     if path.is_file():
         return list(json.loads(path.read_text()))
     from qa_assistant.answering.contrast import Opposites
-    from qa_assistant.answering.engine import Engine
     from qa_assistant.answering.refusal import retrieval_evidence
-    from qa_assistant.evaluation.runner import default_index_dir, load_eval_set
     from qa_assistant.retrieval import score_sentences
 
     rows: list[dict[str, Any]] = []
     embedder = None
     opposites = Opposites.load()
     for name in SETS:
-        eval_set = load_eval_set(shared / "eval" / name)
-        settings = load_settings({"extractive": True})
-        settings = settings.replace(articles_dir=eval_set.articles_dir,
-                                    index_dir=default_index_dir(settings, eval_set.root))
-        engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
-        engine.load(update="always")
+        engine, settings, eval_set = eval_engine(shared, name, embedder)
         retriever = engine._retriever
         assert retriever is not None
         fitting, rest = question_positions(name, len(eval_set.questions), True, HELD_OUT)
