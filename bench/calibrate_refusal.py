@@ -47,13 +47,13 @@ from qa_assistant.retrieval import score_sentences  # noqa: E402
 SETS = ("squad2", "squad", "multirc", "hotpotqa")
 MOST_ANSWERABLE_REFUSED = 0.10
 SAMPLE = {"squad2": 160, "squad": 40, "multirc": 60, "hotpotqa": 30}
+"""Questions per set the judge reads (seeded): enough for the fit, small enough for 2 cores."""
 OFF_TOPIC = {"hotpotqa": ("squad", "squad2"), "squad": ("multirc",), "multirc": ("hotpotqa",)}
 """Questions asked of another set's articles (the index's set: the sets whose questions it is asked):
 the most common unanswerable question a reader asks, which the dev sets hold none of.  (Not
 squad2's questions of squad's articles: squad2's article sits among them.)"""
 OFF_TOPIC_SAMPLE = 60
 """Seeded questions of each asked set; 232 in all (hotpotqa has 52)."""
-"""Questions per set the judge reads (seeded): enough for the fit, small enough for 2 cores."""
 
 
 class JudgeCache:
