@@ -35,7 +35,7 @@ from shared_data import shared_dir  # noqa: E402
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
 from qa_assistant.evaluation.metrics import percentile  # noqa: E402
-from qa_assistant.evaluation.runner import default_index_dir, load_eval_set  # noqa: E402
+from qa_assistant.evaluation.runner import eval_settings, load_eval_set  # noqa: E402
 from qa_assistant.models import Done  # noqa: E402
 
 
@@ -54,8 +54,8 @@ def main() -> None:
     if not squad.is_dir():
         sys.exit(f"{squad} is absent: this benchmark needs the shared eval sets")
     eval_set = load_eval_set(squad, args.questions + 2)
-    settings = load_settings({"extractive": args.extractive or None, "context_sentences": args.context_sentences})
-    settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, squad))
+    settings = eval_settings(load_settings({"extractive": args.extractive or None,
+                                            "context_sentences": args.context_sentences}), eval_set)
 
     started = time.perf_counter()
     engine = Engine(settings)

@@ -41,7 +41,7 @@ from qa_assistant.answering.llm import LocalLLM  # noqa: E402
 from qa_assistant.answering.refusal import Evidence, RefusalModel, retrieval_evidence  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
 from qa_assistant.evaluation.metrics import auroc  # noqa: E402
-from qa_assistant.evaluation.runner import default_index_dir, load_eval_set  # noqa: E402
+from qa_assistant.evaluation.runner import eval_settings, load_eval_set  # noqa: E402
 from qa_assistant.retrieval import score_sentences  # noqa: E402
 
 SETS = ("squad2", "squad", "multirc", "hotpotqa")
@@ -107,8 +107,7 @@ def question_positions(name: str, size: int, judged: bool, held_out: int = 0) ->
 def eval_engine(shared: Path, name: str, embedder: object | None) -> tuple[Engine, Any, Any]:
     """An extractive engine over a set's cached eval index (built when missing), its settings and the set."""
     eval_set = load_eval_set(shared / "eval" / name)
-    settings = load_settings({"extractive": True})
-    settings = settings.replace(articles_dir=eval_set.articles_dir, index_dir=default_index_dir(settings, eval_set.root))
+    settings = eval_settings(load_settings({"extractive": True}), eval_set)
     engine = Engine(settings, embedder=embedder)  # type: ignore[arg-type]
     engine.load(update="always")
     assert engine._retriever is not None

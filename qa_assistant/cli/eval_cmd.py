@@ -72,15 +72,11 @@ def eval_command(set_dir: Path, limit: int | None, model_path: Path | None, judg
     from ..embedding.embedder import load_embedder
     from ..evaluation.claims import score_claims
     from ..evaluation.metrics import claim_metrics, summarize
-    from ..evaluation.runner import default_index_dir, load_eval_set, run_eval
+    from ..evaluation.runner import eval_settings, load_eval_set, run_eval
 
     eval_set = load_eval_set(set_dir, limit)
     settings = build_settings(model_path=model_path, judge_model_path=judge_model_path, extractive=extractive)
-    settings = settings.replace(
-        articles_dir=eval_set.articles_dir,
-        index_dir=index_dir or default_index_dir(settings, eval_set.root),
-        top_k_passages=max(k, settings.top_k_passages),
-    )
+    settings = eval_settings(settings, eval_set, index_dir).replace(top_k_passages=max(k, settings.top_k_passages))
     embedder = load_embedder(settings)
     engine = Engine(settings, embedder=embedder)
     engine.load(on_status=lambda m: click.echo(m, err=True), update="always")

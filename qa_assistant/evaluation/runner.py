@@ -76,6 +76,12 @@ def default_index_dir(settings: Settings, root: Path) -> Path:
     return settings.cache_dir / "eval-indexes" / f"{safe}-{digest}"
 
 
+def eval_settings(settings: Settings, eval_set: EvalSet, index_dir: Path | None = None) -> Settings:
+    """``settings`` over an eval set's articles and its index (the cached one unless ``index_dir`` is given)."""
+    return settings.replace(articles_dir=eval_set.articles_dir,
+                            index_dir=index_dir or default_index_dir(settings, eval_set.root))
+
+
 def _spans(items: Any) -> tuple[EvidenceSpan, ...]:
     return tuple(EvidenceSpan(str(e["article"]), int(e["start"]), int(e["end"])) for e in items or ())
 

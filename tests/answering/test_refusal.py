@@ -71,12 +71,10 @@ def test_questions_the_articles_never_cover_are_refused(engine_settings: Any, em
 
 def _eval_engine(shared_dir: Path, name: str, embedder: Any) -> Any:
     from qa_assistant.config import load_settings
-    from qa_assistant.evaluation.runner import default_index_dir, load_eval_set
+    from qa_assistant.evaluation.runner import eval_settings, load_eval_set
 
     eval_set = load_eval_set(shared_dir / "eval" / name)
-    settings = load_settings({"extractive": True})
-    return _engine(settings.replace(articles_dir=eval_set.articles_dir,
-                                    index_dir=default_index_dir(settings, eval_set.root)), embedder)
+    return _engine(eval_settings(load_settings({"extractive": True}), eval_set), embedder)
 
 
 @pytest.mark.slow
