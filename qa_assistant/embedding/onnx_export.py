@@ -6,6 +6,12 @@ seconds, so it runs once per model folder and backend and is kept under
 site-packages.  An export is written to a temporary sibling folder and renamed
 into place only when complete, with a manifest recording the ONNX file's size
 and SHA-256; a cache that fails that check is removed and made again.
+
+The export runs in a child process (``python -m qa_assistant.embedding.onnx_export``):
+it needs torch, optimum and the quantizer, which peak at about 1.1 GB, and a process
+that imported them keeps most of that memory for its life.  In a child, the build or
+chat that asked for the export goes on at its own size (about 270 MiB for a BBC build)
+and never imports torch.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import os
 import platform
 import re
 import shutil
+import subprocess
+import sys
 import time
 import uuid
 import warnings
@@ -219,12 +227,30 @@ def write_export(source: Path, target: Path, quantization: str | None) -> str:
     return file_name
 
 
+FP32 = "fp32"
+"""The child's argument for an export without quantization."""
+
+
+def export_in_child(source: Path, target: Path, quantization: str | None) -> str:
+    """``write_export`` in a child process of the same Python; its last stdout line is the file name."""
+    command = [sys.executable, "-m", __name__, str(source), str(target), quantization or FP32]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise ExportError(f"the ONNX export of {source} failed: {reason}")
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        raise ExportError(f"the ONNX export of {source} named no file")
+    return lines[-1]
+
+
 def ensure_export(
     source: Path,
     cache_dir: Path,
     name: str,
     quantization: str | None,
-    exporter: Callable[[Path, Path, str | None], str] = write_export,
+    exporter: Callable[[Path, Path, str | None], str] = export_in_child,
 ) -> OnnxExport:
     """The cached ONNX export of the model folder ``source`` (int8 when ``quantization`` names a
     config), made atomically when missing or broken.  Raises OSError or the exporter's error."""
@@ -276,3 +302,23 @@ def _write_synced(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
 
+
+
+def _main(argv: list[str]) -> int:
+    """Child entry point: ``SOURCE TARGET QUANTIZATION|fp32``; prints the ONNX file's relative name."""
+    if len(argv) != 3:
+        print("usage: python -m qa_assistant.embedding.onnx_export SOURCE TARGET QUANTIZATION|fp32", file=sys.stderr)
+        return 2
+    source, target, quantization = Path(argv[0]), Path(argv[1]), argv[2]
+    try:
+        print(write_export(source, target, None if quantization == FP32 else quantization))
+    except Exception as exc:  # one line for the parent's error message
+        reason = " ".join(str(exc).split())
+        reason = reason if len(reason) <= 300 else reason[:299] + "…"
+        print(f"{type(exc).__name__}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

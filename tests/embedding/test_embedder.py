@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 import sys
 from pathlib import Path
 
@@ -208,3 +209,31 @@ def test_a_folder_that_looks_like_a_model_but_will_not_load_names_the_setting(tm
     (broken / "modules.json").write_text("this is not json")
     with pytest.raises(ModelLoadError, match=r"^embedder_path .*broken-model: not a loadable"):
         load_embedder(Settings(embedder_path=broken, cache_dir=tmp_path / "cache", embedder_backend="torch"))
+
+
+@pytest.mark.slow
+def test_the_export_runs_in_a_child_so_the_process_that_asked_never_imports_torch(tmp_path: Path, int8_config: str) -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from qa_assistant.config import Settings\n"
+        "from qa_assistant.embedding.embedder import load_embedder\n"
+        f"embedder = load_embedder(Settings(cache_dir=Path({str(tmp_path / 'cache')!r}), embedder_backend='onnx-int8'))\n"
+        "vectors = embedder.encode(['Officials said the bridge would reopen next month.'])\n"
+        "peak = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
+        "print(embedder.exported, 'torch' in sys.modules, vectors.shape, peak // 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    words = done.stdout.split()
+    exported, torch_imported, peak_mib = words[0], words[1], int(words[-1])
+    assert exported == "True" and torch_imported == "False", done.stdout
+    assert peak_mib < 400, f"the process that asked for the export peaked at {peak_mib} MiB"
+
+
+def test_a_failed_child_export_is_one_line_naming_the_folder(tmp_path: Path) -> None:
+    not_a_model = tmp_path / "not-a-model"
+    not_a_model.mkdir()
+    with pytest.raises(onnx_export.ExportError) as failure:
+        onnx_export.export_in_child(not_a_model, tmp_path / "out", None)
+    message = str(failure.value)
+    assert message.startswith(f"the ONNX export of {not_a_model} failed: ") and "\n" not in message
