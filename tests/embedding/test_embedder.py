@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +240,48 @@ def test_a_failed_child_export_is_one_line_naming_the_folder(tmp_path: Path) -> 
         onnx_export.export_in_child(not_a_model, tmp_path / "out", None)
     message = str(failure.value)
     assert message.startswith(f"the ONNX export of {not_a_model} failed: ") and "\n" not in message
+
+
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a suite run as a background job inherits SIGINT ignored
+
+
+def _processes_naming(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args)
+    return found
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_first_export_leaves_no_half_export_and_no_child(tmp_path: Path, int8_config: str) -> None:
+    cache, articles = tmp_path / "cache", tmp_path / "articles"
+    articles.mkdir()
+    (articles / "bridge.txt").write_text("Officials said the bridge would reopen next month.\n", encoding="utf-8")
+    command = [sys.executable, "-c", "from qa_assistant.cli import main; main()", "index", "rebuild",
+               "--index", str(tmp_path / "index"), "--articles", str(articles)]
+    env = {**os.environ, "QA_ASSISTANT_CACHE": str(cache), "QA_ASSISTANT_EMBEDDER_BACKEND": "onnx-int8"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True, preexec_fn=_sigint_as_from_a_terminal)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(cache.glob("embedders/*/.onnx-int8-*.tmp-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(2.0)  # the child is importing torch or exporting by now
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr.strip().endswith("Interrupted."), stderr
+    assert not list(cache.glob("embedders/*/.*tmp-*")) and not list(cache.glob("embedders/*/onnx-int8-*"))
+    assert not _processes_naming(str(cache))
+
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0 and "1 added" in again.stdout, again.stderr
