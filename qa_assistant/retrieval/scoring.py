@@ -3,7 +3,8 @@
 A sentence's score mixes: its vector's cosine to the question, the IDF-weighted
 share of question terms it contains (alone, and with the sentence before it, since
 the subject is often named there), its passage's fused rank, and whether it holds
-the kind of thing the question asks for (a number for "how many", a date for "when").
+the kind of thing the question asks for (a number for "how many", a date for "when"),
+and for "how many X", a number of X ("19 stops").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from ..ingest.instructions import addresses_model
 from .hybrid import PassageHits, SentenceHit
 from .lexical import TermStats, overlap_share
+from .terms import STOPWORDS, stem
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty thirty forty "
@@ -37,6 +39,30 @@ _QUESTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich (?:person|company|country|city|team|group|organi[sz]ation)\b"
                         r"|\bwhat (?:is the name|was the name|country|city|company|team|organi[sz]ation)\b", re.I)),
 )
+
+
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?:of\s+(?:the|these|those|its|their)\s+)?([A-Za-z][\w-]*)", re.I)
+_WORDS = re.compile(r"[\w$%.,'’-]*\w")
+
+
+def counted_thing(question: str) -> str | None:
+    """The stem of what a "how many" question counts ("How many stops will ..." -> "stop"), if it names it."""
+    found = _COUNTED.search(question)
+    if found is None or found.group(1).lower() in STOPWORDS:
+        return None
+    return stem(found.group(1))
+
+
+def counts_it(text: str, thing: str | None, reach: int = 3) -> bool:
+    """Whether the sentence gives a number of that thing: a number with the thing's word at most
+    ``reach`` words after it ("19 stops", "4,812 volunteers", "six new stations")."""
+    if thing is None:
+        return False
+    words = _WORDS.findall(text)
+    for i, word in enumerate(words):
+        if _NUMBER.match(word) and any(stem(w) == thing for w in words[i + 1:i + 1 + reach]):
+            return True
+    return False
 
 
 def question_kind(question: str) -> str | None:
@@ -90,6 +116,9 @@ class Weights:
     next_cosine: float = 0.35
     next_lexical: float = 0.3
     heading: float = -1.4
+    counted: float = 1.2
+    """A "how many X" question's number of X stated in the sentence (``counts_it``; set with
+    ``bench/rank_sentences.py`` on the dev halves, the other weights kept as fitted)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,7 @@ def score_sentences(hits: PassageHits, stats: TermStats, weights: Weights | None
     titles = {p.passage.article_id: p.article_title for p in hits.passages}
     at: dict[tuple[int, int], SentenceHit] = {(h.sentence.article_id, h.sentence.position): h for h in hits.sentences}
     question_bigrams = _bigrams(hits.question_tokens)
+    thing = counted_thing(hits.question) if kind == "number" else None
     scored: list[ScoredSentence] = []
     for h in hits.sentences:
         if addresses_model(h.sentence.text):
@@ -122,7 +152,8 @@ def score_sentences(hits: PassageHits, stats: TermStats, weights: Weights | None
                  + w.previous_cosine * (before.cosine if before else 0.0)
                  + w.next_cosine * (after.cosine if after else 0.0)
                  + w.next_lexical * (after.lexical if after else 0.0)
-                 + (w.heading if is_heading(h.sentence.text, titles.get(h.sentence.article_id, "")) else 0.0))
+                 + (w.heading if is_heading(h.sentence.text, titles.get(h.sentence.article_id, "")) else 0.0)
+                 + (w.counted if thing is not None and counts_it(h.sentence.text, thing) else 0.0))
         scored.append(ScoredSentence(h, score, match))
     scored.sort(key=lambda s: -s.score)
     return scored

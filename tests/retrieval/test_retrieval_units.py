@@ -9,7 +9,7 @@ from qa_assistant.models import Sentence
 from qa_assistant.retrieval import ScoredSentence, SentenceHit, build_context, leans_back, tokenize
 from qa_assistant.retrieval.fusion import reciprocal_rank_fusion
 from qa_assistant.retrieval.lexical import LexicalIndex, TermStats, overlap_share
-from qa_assistant.retrieval.scoring import has_kind, question_kind
+from qa_assistant.retrieval.scoring import counted_thing, counts_it, has_kind, question_kind
 
 
 def test_tokenize_lowercases_drops_stopwords_and_meets_plurals() -> None:
@@ -107,3 +107,14 @@ def test_extractive_answer_cites_each_sentence_with_its_number() -> None:
     assert [s.citations for s in answer_sentences] == [(1,), (2,)]
     assert all(s.verdict == "supported" for s in answer_sentences)
     assert np.isclose(answer_sentences[0].support, 1.0)
+
+
+def test_a_how_many_question_prefers_the_number_of_what_it_counts() -> None:
+    assert counted_thing("How many stops will the Eastside tram line have?") == "stop"
+    assert counted_thing("How many of the players were injured?") == "player"
+    assert counted_thing("How much is the grant?") is None
+    assert counted_thing("Who won?") is None
+    assert counts_it("The line will have 19 stops and is expected to open in 2029.", "stop")
+    assert counts_it("The council approved six new stops.", "stop")
+    assert not counts_it("The council voted 9-4 to approve the 8.8-mile tram line.", "stop")
+    assert not counts_it("The tram stops at 19 stations.", "stop")
