@@ -79,12 +79,14 @@ def new_text(claim: str, question: str | None) -> str:
 
 
 def _names(text: str) -> set[str]:
-    from .lexical import STOPWORDS, stem
+    """Capitalised words after the first, stemmed, tokenised as ``terms`` does ("U.S." is one
+    word; "Million" in a headline is a number, as ``terms`` counts it, not a name)."""
+    from .lexical import STOPWORDS, TOKEN, number_key, stem
 
     found: set[str] = set()
-    for i, match in enumerate(re.finditer(r"[^\W\d_][\w'’-]*", text)):
+    for i, match in enumerate(m for m in TOKEN.finditer(text) if not m.group(0)[0].isdigit()):
         word = match.group(0)
-        if i > 0 and word[0].isupper() and word.lower() not in STOPWORDS:
+        if i > 0 and word[0].isupper() and word.lower() not in STOPWORDS and number_key(word) is None:
             found.add(stem(word))
     return found
 

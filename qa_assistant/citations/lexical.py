@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from ..retrieval.terms import NUMBER_WORDS, STOPWORDS, stem
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_][\w'’-]*")
+TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)*|[^\W\d_][\w'’-]*")
+"""A dotted abbreviation ("U.S.", one token: its letters alone would be dropped as too short),
+a number, or a word."""
 
 
 def number_key(token: str) -> str | None:
@@ -35,7 +37,7 @@ class Terms:
 def terms(text: str) -> Terms:
     weights: dict[str, float] = {}
     numbers: set[str] = set()
-    for i, match in enumerate(_TOKEN.finditer(text)):
+    for i, match in enumerate(TOKEN.finditer(text)):
         token = match.group(0)
         number = number_key(token)
         if number is not None and token.lower() not in {"one", "first", "second"}:

@@ -230,9 +230,11 @@ class SupportChecker:
 
     def _alternatives(self, single: list[float], rows: Sequence[int], citations: Sequence[Citation],
                       k: int = 2) -> tuple[int, ...]:
-        """Up to ``k`` other sources, closest first, that clear ``partial`` on their own."""
+        """Up to ``k`` other sources, closest first, that clear ``partial`` on their own and come
+        closer to the sentence than every source it cites (offering a weaker one says nothing)."""
+        cited = max((single[r] for r in rows), default=-1.0)
         order = sorted((r for r in range(len(single)) if r not in rows), key=lambda r: -single[r])
-        return tuple(citations[r].n for r in order[:k] if single[r] >= self.thresholds.partial)
+        return tuple(citations[r].n for r in order[:k] if single[r] >= self.thresholds.partial and single[r] > cited)
 
     def encode_claims(self, claims: Sequence[str]) -> np.ndarray:
         """Vectors of answer sentences (markers already stripped)."""

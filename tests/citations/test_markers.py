@@ -23,6 +23,31 @@ def test_split_keeps_markers_with_their_sentence() -> None:
     ]
 
 
+def test_markers_that_lead_their_sentences_stay_with_them() -> None:
+    # SmolLM2 often numbers what it copies: each marker names the sentence after it
+    text = ("[1] A nasal spray vaccine cut admissions. [2] The trial enrolled 4,812 volunteers. "
+            "[3] Half received two doses. [")
+    assert split_answer(text) == [
+        "A nasal spray vaccine cut admissions. [1]",
+        "The trial enrolled 4,812 volunteers. [2]",
+        "Half received two doses. [3]",
+    ]
+    assert split_answer("1. [1] Oil was priced in dollars.\n2. [2] OPEC issued a communique.") == [
+        "Oil was priced in dollars. [1]", "OPEC issued a communique. [2]"]
+    assert split_answer("[1] ABC has aired the pageant since 2011. [2]") == ["ABC has aired the pageant since 2011. [1] [2]"]
+
+
+def test_a_copied_sentence_with_abbreviations_or_number_words_names_nothing_missing() -> None:
+    from qa_assistant.citations.claims import claim_evidence
+
+    source = "The trial enrolled 4,812 volunteers in the U.S. and Canada, Corvane Bio said."
+    question = "How many volunteers took part?"
+    assert claim_evidence(source, question, [source]).missing_names == 0
+    assert claim_evidence(source.replace("U.S.", "U.K."), question, [source]).missing_names == 1
+    headline = "Riverton Council Approves $412 Million Eastside Tram Line"
+    assert claim_evidence(headline, "How many stops?", [headline]).missing_names == 0
+
+
 def test_split_respects_abbreviations_decimals_and_lists() -> None:
     text = "Mr. Smith paid U.S. taxes of 3.5 percent [1]. He left.\n- first point [2]\n2. second point"
     assert split_answer(text) == ["Mr. Smith paid U.S. taxes of 3.5 percent [1].", "He left.",
