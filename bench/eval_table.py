@@ -42,6 +42,8 @@ COLUMNS = (
     ("refused_answerable", "answerable refused", "{:.3f}"),
     ("mode_fallbacks", "replaced by extractive", "{}"),
     ("supported_but_wrong", "all supported but wrong", "{:.3f}"),
+    ("sentences_supported", "sentences supported", "{:.3f}"),
+    ("sentences_unsupported", "sentences unsupported", "{:.3f}"),
     ("latency_p50_ms", "p50", "{:.0f} ms"),
 )
 

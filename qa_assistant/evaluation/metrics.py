@@ -56,6 +56,8 @@ class QuestionResult:
     """The answer says the articles do not say (``Answer.refused``, or it cites no sentence)."""
     all_supported: bool = False
     """Every sentence of the answer is *supported* (and there is at least one)."""
+    verdicts: tuple[str, ...] = ()
+    """The verdict of each answer sentence, in order."""
 
 
 def overlaps(a: EvidenceSpan, b: EvidenceSpan) -> bool:
@@ -223,6 +225,15 @@ def claim_metrics(claims: Sequence[ClaimResult]) -> dict[str, float | int | None
     }
 
 
+VERDICTS = ("supported", "attributed", "partial", "unsupported")
+
+
+def sentence_verdicts(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """The share of all answer sentences given each verdict (None when no answer has a sentence)."""
+    every = [v for r in results for v in r.verdicts]
+    return {f"sentences_{v}": (sum(x == v for x in every) / len(every) if every else None) for v in VERDICTS}
+
+
 def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float | int | None]:
     """Every metric for one set of answered questions."""
     latencies = [r.latency_ms for r in results]
@@ -238,6 +249,7 @@ def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float 
         "verdict_auroc": verdict_auroc(results),
         "citations_per_answer": len(cited) / len(results) if results else 0.0,
         "supported_but_wrong": supported_but_wrong(results),
+        **sentence_verdicts(results),
         **refusal_rates(results),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),

@@ -129,6 +129,7 @@ def question_result(question: dict[str, Any], answer: Answer, texts: ArticleText
         answerable=bool(answerable) if answerable is not None else None,
         refused=refused,
         all_supported=bool(answer.sentences) and all(s.verdict == "supported" for s in answer.sentences),
+        verdicts=tuple(s.verdict for s in answer.sentences),
     )
 
 

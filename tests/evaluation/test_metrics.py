@@ -121,6 +121,14 @@ def test_supported_but_wrong_counts_confident_misses_only() -> None:
     assert supported_but_wrong([result(score_answer=False, gold_answers=("a",))]) is None
 
 
+def test_sentence_verdicts_are_shares_of_all_answer_sentences() -> None:
+    results = [result(verdicts=("supported", "unsupported")), result(verdicts=("supported", "partial")), result()]
+    shares = summarize(results)
+    assert shares["sentences_supported"] == 0.5 and shares["sentences_partial"] == 0.25
+    assert shares["sentences_unsupported"] == 0.25 and shares["sentences_attributed"] == 0.0
+    assert summarize([result()])["sentences_supported"] is None
+
+
 def test_claim_metrics_on_right_and_wrong_options() -> None:
     claims = [ClaimResult("q", True, 0.9, "supported"), ClaimResult("q", True, 0.6, "partial"),
               ClaimResult("q", False, 0.7, "supported"), ClaimResult("q", False, 0.1, "unsupported"),
