@@ -1,7 +1,8 @@
 """How well the sentence ranker (retrieval/scoring.py) puts the answer first, per set and half.
 
     python bench/rank_sentences.py                       # the shipped Weights
-    python bench/rank_sentences.py --vary focus=0,0.5,1  # one weight at several values
+    python bench/rank_sentences.py --vary counted=0,0.6,1.2  # one weight at several values
+    python bench/rank_sentences.py --search 2              # coordinate search of every weight on dev
 
 For every answerable question of ../shared/eval/{squad,squad2,hotpotqa,multirc} and the
 sample questions it runs the real retrieval once (cached eval indexes, built on the first
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +31,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from fit_verifier import split_of  # noqa: E402
 from shared_data import eval_dir  # noqa: E402
 
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.answering.extractive import choose  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
-from qa_assistant.evaluation.metrics import answer_hit  # noqa: E402
-from qa_assistant.evaluation.runner import eval_settings, load_eval_set  # noqa: E402
+from qa_assistant.evaluation.metrics import EvidenceSpan, answer_hit, overlaps  # noqa: E402
+from qa_assistant.evaluation.runner import eval_settings, evidence_spans, load_eval_set  # noqa: E402
 from qa_assistant.retrieval import PassageHits, score_sentences  # noqa: E402
 from qa_assistant.retrieval.scoring import Weights  # noqa: E402
 
@@ -51,12 +52,8 @@ class Case:
     half: str
     hits: PassageHits
     answers: tuple[str, ...]
-    evidence: tuple[tuple[str, int, int], ...]
+    evidence: tuple[EvidenceSpan, ...]
     paths: dict[int, str]
-
-
-def half_of(article: str) -> str:
-    return "dev" if int(hashlib.sha1(article.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
 def cases_of(root: Path) -> tuple[list[Case], Any]:
@@ -72,8 +69,9 @@ def cases_of(root: Path) -> tuple[list[Case], Any]:
             continue
         hits = retriever.retrieve(q["question"], settings.top_k_passages)
         paths = {aid: reader.article(aid)[0] for aid in {h.sentence.article_id for h in hits.sentences}}
-        evidence = tuple((e["article"], int(e["start"]), int(e["end"])) for e in q["evidence"])
-        out.append(Case(eval_set.name, half_of(evidence[0][0]), hits, tuple(q.get("answers") or ()), evidence, paths))
+        evidence = evidence_spans(q["evidence"])
+        out.append(Case(eval_set.name, split_of(evidence[0].article), hits, tuple(q.get("answers") or ()), evidence,
+                        paths))
     return out, (engine, retriever.stats)
 
 
@@ -85,8 +83,8 @@ def measure(cases: list[Case], stats: Any, weights: Weights) -> tuple[int, int, 
         if not ranked:
             continue
         top = ranked[0].hit.sentence
-        path = case.paths.get(top.article_id)
-        at1 += any(path == a and top.start < e and s < top.end for a, s, e in case.evidence)
+        span = EvidenceSpan(case.paths.get(top.article_id, ""), top.start, top.end)
+        at1 += any(overlaps(span, gold) for gold in case.evidence)
         if case.set_name in SCORES_ANSWERS and case.answers:
             scored += 1
             text = " ".join(c.hit.sentence.text for c in choose(ranked))

@@ -58,8 +58,7 @@ def _split_line(line: str) -> list[str]:
 def split_answer(text: str) -> list[str]:
     """The answer's sentences, stripped, each with the markers that belong to it at its end."""
     sentences: list[str] = []
-    leading: bool | None = None
-    """Whether markers lead their sentences; decided by the first sentence."""
+    leading: bool | None = None  # whether markers lead their sentences; the first sentence decides
     for line in text.splitlines():
         line = _BULLET.sub("", line)
         for piece in _split_line(line):

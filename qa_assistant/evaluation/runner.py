@@ -82,7 +82,8 @@ def eval_settings(settings: Settings, eval_set: EvalSet, index_dir: Path | None 
                             index_dir=index_dir or default_index_dir(settings, eval_set.root))
 
 
-def _spans(items: Any) -> tuple[EvidenceSpan, ...]:
+def evidence_spans(items: Any) -> tuple[EvidenceSpan, ...]:
+    """A question's ``evidence`` records as spans (none when it has no evidence)."""
     return tuple(EvidenceSpan(str(e["article"]), int(e["start"]), int(e["end"])) for e in items or ())
 
 
@@ -116,7 +117,7 @@ def question_result(question: dict[str, Any], answer: Answer, texts: ArticleText
     refused = bool(getattr(answer, "refused", False)) or not cited
     return QuestionResult(
         id=str(question.get("id", "")),
-        evidence=_spans(question.get("evidence")),
+        evidence=evidence_spans(question.get("evidence")),
         passages=tuple(EvidenceSpan(p.article_path, p.passage.start, p.passage.end) for p in answer.passages),
         cited=tuple(cited),
         answer=answer.answer,
