@@ -54,7 +54,7 @@ class OnnxExport:
 
     folder: Path
     file_name: str
-    """ONNX file relative to ``folder``, e.g. ``onnx/model_qint8_avx2.onnx``."""
+    """ONNX file relative to ``folder``, e.g. ``onnx/model_qint8_avx512_vnni.onnx``."""
     exported: bool
     """True when this call made the export (False: reused the cache)."""
 
@@ -220,11 +220,19 @@ def write_export(source: Path, target: Path, quantization: str | None) -> str:
         if quantization is None:
             return "onnx/model.onnx"
         export_dynamic_quantized_onnx_model(model, quantization, str(target))
-    file_name = f"onnx/model_qint8_{quantization}.onnx"
-    if not (target / file_name).is_file():
-        raise ExportError(f"quantization wrote no {file_name}")
+    file_name = quantized_file(target, quantization)
     (target / "onnx" / "model.onnx").unlink(missing_ok=True)  # the fp32 graph is not needed beside the int8 one
     return file_name
+
+
+def quantized_file(target: Path, quantization: str) -> str:
+    """The int8 graph the quantizer wrote into ``target``: ``onnx/model_qint8_{config}.onnx``, or
+    ``model_quint8_…`` for configs whose weights are unsigned (optimum's ``avx2``)."""
+    for kind in ("qint8", "quint8"):
+        file_name = f"onnx/model_{kind}_{quantization}.onnx"
+        if (target / file_name).is_file():
+            return file_name
+    raise ExportError(f"quantization wrote no onnx/model_qint8_{quantization}.onnx or model_quint8_{quantization}.onnx")
 
 
 FP32 = "fp32"

@@ -98,3 +98,19 @@ def test_leftovers_of_a_killed_export_are_removed(source: Path, tmp_path: Path) 
     onnx_export.ensure_export(source, tmp_path / "cache", "m", None, exporter)
     assert not dead.exists()
     assert sorted(p.name for p in made.folder.parent.iterdir()) == ["onnx"]
+
+
+@pytest.mark.parametrize("written", ["onnx/model_qint8_avx512_vnni.onnx", "onnx/model_quint8_avx2.onnx"])
+def test_the_quantized_graph_is_found_whether_its_weights_are_signed_or_not(tmp_path: Path, written: str) -> None:
+    # optimum's avx2 config quantizes to unsigned int8 and names the file quint8: an AVX2-only CPU
+    # (AMD EPYC without AVX-512) once got no int8 embedder at all
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / written).write_bytes(b"graph")
+    config = written.split("_", 2)[2].removesuffix(".onnx")
+    assert onnx_export.quantized_file(tmp_path, config) == written
+
+
+def test_a_quantizer_that_wrote_nothing_is_an_export_error(tmp_path: Path) -> None:
+    (tmp_path / "onnx").mkdir()
+    with pytest.raises(onnx_export.ExportError, match="model_qint8_avx2.onnx"):
+        onnx_export.quantized_file(tmp_path, "avx2")
