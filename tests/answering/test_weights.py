@@ -51,7 +51,10 @@ def test_q4_1_model_loads_through_one_q8_0_copy(tmp_path: Path, capfd: pytest.Ca
     # the copy holds the Q4_1 weights to within 8-bit rounding: the same next token, nearly the same logits
     assert int(np.argmax(with_copy)) == int(np.argmax(from_file))
     assert np.corrcoef(with_copy, from_file)[0, 1] > 0.995  # 0.998 measured
-    assert set(np.argsort(with_copy)[-5:]) == set(np.argsort(from_file)[-5:])
+    # near-ties may swap places by CPU (an AVX2-only one moved the 2nd likeliest token to 6th), but
+    # each side's five likeliest tokens stay among the other's eight likeliest
+    assert set(np.argsort(with_copy)[-5:]) <= set(np.argsort(from_file)[-8:])
+    assert set(np.argsort(from_file)[-5:]) <= set(np.argsort(with_copy)[-8:])
 
 
 def test_other_weight_types_load_as_they_are(tmp_path: Path) -> None:
