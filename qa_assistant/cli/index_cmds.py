@@ -16,11 +16,13 @@ from .common import build_settings, index_options, user_errors
 if TYPE_CHECKING:
     from ..config import Settings
 
-_STAGE_LABELS = {"read": "Reading ", "embed": "Embedding", "write": "Writing "}
+_STAGE_LABELS = {"embed": "Indexing", "write": "Writing "}
 
 
 class _ProgressBars:
-    """One click progress bar per stage of an update, on stderr."""
+    """A click progress bar on stderr for the files indexed (the "embed" stage, which counts
+    files), then one for writing.  Reading runs a few dozen files ahead of embedding and is
+    not shown apart: two bars taking turns printed a line at every switch."""
 
     def __init__(self) -> None:
         self._stage = ""
@@ -28,7 +30,7 @@ class _ProgressBars:
         self._bar: Any = None
 
     def __call__(self, event: UpdateProgress) -> None:
-        if event.stage == "scan":
+        if event.stage not in _STAGE_LABELS:
             return
         if event.stage != self._stage:
             self.close()

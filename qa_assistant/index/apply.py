@@ -85,9 +85,10 @@ def _parse(file: ArticleFile, settings: Settings) -> Document | IngestError:
 
 
 def _parsed(jobs: list[tuple[ArticleFile, int | None]], settings: Settings, applied: Applied,
-            progress: Callable[[UpdateProgress], None] | None) -> Iterator[tuple[Document, int | None]]:
-    """Documents in job order; a thread parses up to ``_READ_AHEAD`` files ahead while the
-    caller embeds (the embedder releases the GIL), so parsing overlaps embedding."""
+            progress: Callable[[UpdateProgress], None] | None) -> Iterator[tuple[Document, int | None, int]]:
+    """(document, article id, files read so far) in job order; a thread parses up to
+    ``_READ_AHEAD`` files ahead while the caller embeds (the embedder releases the GIL), so
+    parsing overlaps embedding."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
         pending: deque[Future[Document | IngestError]] = deque()
         ahead = iter(jobs)
@@ -102,7 +103,7 @@ def _parsed(jobs: list[tuple[ArticleFile, int | None]], settings: Settings, appl
                 if isinstance(result, IngestError):
                     applied.failed.append((IngestFailure(file.relpath, str(result)), file.size, file.mtime))
                 else:
-                    yield result, article_id
+                    yield result, article_id, done
                 if progress is not None:
                     progress(UpdateProgress("read", done, len(jobs), file.relpath))
         finally:
@@ -135,7 +136,7 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
     So tokenising and writing no longer leave the embedding threads idle, and a build holds
     at most two groups of vectors at once.
     """
-    embedding = _GroupEmbedding(settings, embedder, progress)
+    embedding = _GroupEmbedding(settings, embedder, progress, len(jobs))
     applied = Applied()
     group: list[tuple[Document, int | None]] = []
     group_size = 0
@@ -155,21 +156,21 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-group") as driver:
         try:
-            def submit() -> None:
+            def submit(files_read: int) -> None:
                 nonlocal group, group_size, in_flight
                 previous = in_flight
-                in_flight = (group, driver.submit(embedding.embed, group))
+                in_flight = (group, driver.submit(embedding.embed, group, files_read))
                 group, group_size = [], 0
                 if previous is not None:
                     store(previous)
 
-            for doc, article_id in _parsed(jobs, settings, applied, progress):
+            for doc, article_id, files_read in _parsed(jobs, settings, applied, progress):
                 group.append((doc, article_id))
                 group_size += len(doc.sentences) + (len(doc.passages) if embedding.passages_embedded else 0)
                 if group_size >= _GROUP_TEXTS:
-                    submit()
+                    submit(files_read)
             if group:
-                submit()
+                submit(len(jobs))
             if in_flight is not None:
                 store(in_flight)
                 in_flight = None
@@ -182,10 +183,16 @@ def parse_embed_store(jobs: list[tuple[ArticleFile, int | None]], settings: Sett
 
 
 class _GroupEmbedding:
-    """Embeds groups of documents, one at a time, in the order given (one thread calls it)."""
+    """Embeds groups of documents, one at a time, in the order given (one thread calls it).
+
+    Its progress counts files of the whole update (``files`` in all), not texts of one group:
+    a group embedded to its end means every file read before the group closed is done, so the
+    one "embed" bar runs once from 0 to the update's file count while reading, a few dozen files
+    ahead, overlaps it.
+    """
 
     def __init__(self, settings: Settings, embedder: Callable[[], Embedder],
-                 progress: Callable[[UpdateProgress], None] | None) -> None:
+                 progress: Callable[[UpdateProgress], None] | None, files: int) -> None:
         self.embed_passages = settings.passage_vectors == "embed"
         self.compact = settings.passage_vectors == "compact"
         self.passages_embedded = self.embed_passages or self.compact
@@ -194,25 +201,29 @@ class _GroupEmbedding:
         self.progress = progress
         self.memo: VectorMemo | None = None
         self.embedded = 0
+        self.files = files
+        self.files_done = 0
 
     @property
     def reused(self) -> int:
         return self.memo.reused if self.memo is not None else 0
 
-    def embed(self, group: list[tuple[Document, int | None]]) -> _GroupVectors:
+    def embed(self, group: list[tuple[Document, int | None]], files_read: int) -> _GroupVectors:
+        """The vectors of ``group``, the documents among the first ``files_read`` files not embedded yet."""
         model = self.embedder()
         if self.memo is None:
             self.memo = VectorMemo.with_budget(model.dimension, self.embed_reuse_mib)
         memo = self.memo
         kinds, texts = _unzip([t for d, _ in group for t in _texts(d, self.embed_passages)])
         short = [t for d, _ in group for t in compact_texts(d)] if self.compact else []
-        base = self.embedded
-        total = base + len(texts) + len(short)
+        group_texts = max(len(texts) + len(short), 1)
+        first_file = self.files_done
         last_path = group[-1][0].path
 
         def report(n_done: int) -> None:
             if self.progress is not None:
-                self.progress(UpdateProgress("embed", base + n_done, total, last_path))
+                done = first_file + (files_read - first_file) * min(n_done, group_texts) // group_texts
+                self.progress(UpdateProgress("embed", done, self.files, last_path))
 
         def report_short(n_done: int) -> None:
             report(len(texts) + n_done)
@@ -226,6 +237,7 @@ class _GroupEmbedding:
             titles = memo.encode(model, [d.title for d, _ in group], ["sentence"] * len(group))
             article_of = np.repeat(np.arange(len(group)), [len(d.passages) for d, _ in group])
             compact_matrix = with_title(compact_matrix, titles, article_of)
+        report(group_texts)  # the group's files are done, even when every text reused a vector
         out = _GroupVectors([], [])
         offset = compact_offset = 0
         for doc, _ in group:
@@ -243,6 +255,7 @@ class _GroupEmbedding:
             out.sentences.append(sentence_vectors)
             out.passages.append(passage_matrix)
         self.embedded += len(texts) + len(short)
+        self.files_done = files_read
         return out
 
 

@@ -93,3 +93,19 @@ def test_human_output_and_verify(runner: CliRunner, settings: Settings) -> None:
 def test_status_without_an_index(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["index", "status", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1 and "qa-assistant index update" in result.output
+
+
+def test_a_build_shows_one_progress_bar_not_one_line_per_group(runner: CliRunner, settings: Settings,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa_assistant.index.apply as apply
+
+    monkeypatch.setattr(apply, "_GROUP_TEXTS", 40)  # reading and embedding take turns, as in a big folder
+    for i in range(30):
+        (settings.articles_dir / f"extra-{i:03d}.txt").write_text(
+            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
+            "bus routes.\n", encoding="utf-8")
+    result = runner.invoke(main, ["index", "rebuild", "--articles", str(settings.articles_dir),
+                                  "--index", str(settings.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "33 added" in result.stdout
+    assert result.stderr.count("Indexing") == 1 and "Reading" not in result.stderr

@@ -14,6 +14,7 @@ from index_helpers import NEW_ARTICLE, CountingEmbedder, HashEmbedder
 from qa_assistant.config import Settings
 from qa_assistant.errors import EmbedderMismatchError, IngestError
 from qa_assistant.index import index_status, open_index, update_index, verify_index
+from qa_assistant.models import UpdateProgress
 
 pytestmark = pytest.mark.slow
 
@@ -214,3 +215,25 @@ def test_new_articles_folder_moves_matching_content(settings: Settings, embedder
     assert report.unchanged + report.renamed == 3 and embedder.calls == 0
     with open_index(settings.index_dir) as reader:
         assert reader.meta.articles_dir == str(other)
+
+
+def _many_articles(folder: Path, n: int) -> None:
+    for i in range(n):
+        (folder / f"extra-{i:03d}.txt").write_text(
+            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
+            f"bus routes. The mayor said work starts in spring {2030 + i % 5}.\n", encoding="utf-8")
+
+
+def test_embedding_progress_counts_the_files_of_the_whole_update(settings: Settings, embedder: CountingEmbedder,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa_assistant.index.apply as apply
+
+    monkeypatch.setattr(apply, "_GROUP_TEXTS", 40)  # several groups, as a big folder has
+    _many_articles(settings.articles_dir, 30)
+    (settings.articles_dir / "bad.txt").write_bytes(b"")
+    events: list[UpdateProgress] = []
+    update_index(settings, embedder, progress=events.append)
+    embedded = [(e.done, e.total) for e in events if e.stage == "embed"]
+    assert {total for _, total in embedded} == {34}  # every file of the update, the one that fails included
+    assert [done for done, _ in embedded] == sorted(done for done, _ in embedded)  # never runs backwards
+    assert len({done for done, _ in embedded}) > 3 and embedded[-1][0] >= 33

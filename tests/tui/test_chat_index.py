@@ -138,3 +138,32 @@ def test_an_update_from_the_chat_shares_the_cores_with_answers_until_it_ends(
             assert app.backend.engine._cores_shared is False
 
     asyncio.run(scenario())
+
+
+def test_ctrl_r_progress_counts_files_forward_in_one_bar(make_app: Any, private_index: tuple[Path, Path],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa_assistant.index.apply as apply
+
+    monkeypatch.setattr(apply, "_GROUP_TEXTS", 40)  # reading and embedding take turns, as in a big folder
+    articles, index = private_index
+    for i in range(30):
+        (articles / f"extra-{i:03d}.txt").write_text(
+            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
+            "bus routes.\n", encoding="utf-8")
+    app = make_app(make_settings(articles, index))
+    shown: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL, notifications=True) as pilot:
+            bar = app.chat.status_bar
+            await wait_for(pilot, lambda: app.ready and "30 new/changed" in bar.info_text, 60, "the pending count")
+            real = bar.set_activity
+            monkeypatch.setattr(bar, "set_activity", lambda text, **kw: (shown.append(text), real(text, **kw)))
+            await pilot.press("ctrl+r")
+            assert "30 added" in await wait_for_notification(pilot, "Index updated", 90)
+
+    asyncio.run(scenario())
+    counts = [int(t.split()[-2].split("/")[0]) for t in shown if t.startswith("Updating index: indexing")]
+    assert counts and counts == sorted(counts) and counts[-1] == 30
+    assert all(t.split("/")[-1] == "30 files" for t in shown if t.startswith("Updating index: indexing"))
+    assert not any("reading" in t for t in shown)

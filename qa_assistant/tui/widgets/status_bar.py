@@ -11,7 +11,8 @@ from textual.widgets import LoadingIndicator, ProgressBar, Static
 if TYPE_CHECKING:
     from ...models import IndexStatus, UpdateProgress
 
-STAGE_NAMES = {"scan": "scanning", "read": "reading", "embed": "embedding", "write": "writing"}
+STAGE_NAMES = {"scan": "scanning", "embed": "indexing", "write": "writing"}
+"""The stages the progress bar shows; reading overlaps indexing, whose count it already is."""
 
 
 def short_model_name(name: str) -> str:
@@ -73,11 +74,14 @@ class IndexStatusBar(Vertical):
         self._show_row()
 
     def show_progress(self, progress: UpdateProgress) -> None:
+        if progress.stage not in STAGE_NAMES:
+            return
         bar = self.query_one("#update-progress", ProgressBar)
         bar.display = True
         bar.update(total=max(progress.total, 1), progress=progress.done)
         stage = STAGE_NAMES.get(progress.stage, progress.stage)
-        self.set_activity(f"Updating index: {stage} {progress.done}/{progress.total}")
+        counted = "" if progress.stage == "write" else f" {progress.done}/{progress.total} files"
+        self.set_activity(f"Updating index: {stage}{counted}")
 
     def hide_progress(self) -> None:
         self.query_one("#update-progress", ProgressBar).display = False
