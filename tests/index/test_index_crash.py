@@ -134,7 +134,7 @@ def test_kill_the_real_command_mid_update(tmp_path: Path, real_embedder: Any) ->
         seen_stderr: list[str] = []
         threading.Thread(target=_collect, args=(proc, seen_stderr), daemon=True).start()
         deadline = time.monotonic() + 180
-        while "Reading" not in "".join(seen_stderr):  # the progress bars start once the update writes
+        while "Indexing" not in "".join(seen_stderr):  # the progress bar starts once the update embeds
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the update never started writing"
             time.sleep(0.01)
