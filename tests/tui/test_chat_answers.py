@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from tui_helpers import TERMINAL, ask, wait_for, wait_for_notification
 
 from qa_assistant.index import open_index
+from qa_assistant.models import Token
 from qa_assistant.tui.screens.article import HIGHLIGHT_STYLE, ArticleScreen
 from qa_assistant.tui.widgets.sources import SourcesPanel
 
@@ -173,12 +174,15 @@ def test_selecting_an_earlier_answer_shows_its_sources(make_app: Any) -> None:
 def test_escape_while_the_answer_streams_stops_it_and_gives_the_question_back(
         make_app: Any, extractive_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     real_ask = extractive_engine.ask
+    released = threading.Event()
 
     def slowed(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        """The real engine's events, each held back (as from a slow model): the answer is still streaming."""
+        """The real engine's events; after the first words, the rest held back until the test has
+        pressed its keys (as from a slow model): the answer is still streaming, however busy the machine."""
         for event in real_ask(*args, **kwargs):
-            time.sleep(0.4)
             yield event
+            if isinstance(event, Token):
+                released.wait(30)
 
     monkeypatch.setattr(extractive_engine, "ask", slowed)
     app = make_app()
@@ -201,4 +205,7 @@ def test_escape_while_the_answer_streams_stops_it_and_gives_the_question_back(
             assert app.conversations.conversation.answers == []
             await wait_for_notification(pilot, "question is back in the input")
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        released.set()
