@@ -15,7 +15,9 @@ Throughput on 2 cores (measured with ``bench/embed_throughput.py``):
   in the CPU cache (64 sentences or 32 passages per batch ran 20–50 % slower
   per CPU second);
 - batches run in one worker thread per core on a session with one intra-op
-  thread each, which scales better than one batch spread over both cores;
+  thread each, which scales better than one batch spread over both cores; a
+  request smaller than one batch a worker (the few sentences of an answer being
+  checked) is cut into one batch a worker, so it does not run on one core alone;
 - ONNX Runtime's ``SkipLayerNormFusion`` is turned off: its fused kernel took 18% of
   the int8 graph's time (one thread, ONNX Runtime 1.32's profiler through
   ``bench/onnx_fusions.py --profile``), where the plain
@@ -181,6 +183,11 @@ class OnnxRunner:
             current.append(i)
         if current:
             groups.append(current)
+        if len(groups) < self.workers and len(order) > len(groups):
+            # a few texts (an answer's sentences being checked) in one batch would run on one core
+            # while the others idle: cut the length order into one run of similar texts per worker
+            k = min(self.workers, len(order))
+            groups = [order[len(order) * j // k:len(order) * (j + 1) // k] for j in range(k)]
         return groups
 
     def run(self, ids: Sequence[list[int]], progress: Callable[[int], None] | None = None) -> np.ndarray:

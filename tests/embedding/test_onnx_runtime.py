@@ -101,6 +101,18 @@ def test_batches_group_similar_lengths_within_the_token_budget() -> None:
     assert all(max(lengths[i] for i in b) - min(lengths[i] for i in b) <= 2 for b in batches[2:])
 
 
+def test_a_request_smaller_than_a_batch_a_worker_is_shared_by_the_workers() -> None:
+    runner = OnnxRunner(session=None, tokenizer=None, layout=ModelLayout(Path("t"), "mean", 256, 8),
+                        workers=2, max_batch=64)
+    lengths = [30, 12, 28, 11, 14]  # an answer's sentences being checked: one batch would use one core
+    batches = runner.batches(lengths)
+    assert len(batches) == 2 and sorted(i for b in batches for i in b) == list(range(5))
+    assert [sorted(lengths[i] for i in b) for b in batches] == [[28, 30], [11, 12, 14]]  # similar lengths together
+    assert runner.batches([20]) == [[0]]
+    many = runner.batches([10] * 200)  # a build's request is cut by the budget alone
+    assert [len(b) for b in many] == [51, 51, 51, 47]
+
+
 # --- the real model --------------------------------------------------------------
 
 
