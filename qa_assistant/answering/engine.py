@@ -373,9 +373,9 @@ class Engine:
         from .alternatives import NEEDS_ALTERNATIVES, with_alternatives
 
         vectors = self._vectors(citations)
-        if vectors is None or self._embedder is None or not any(s.verdict in NEEDS_ALTERNATIVES for s in sentences):
+        if vectors is None or self._checker is None or not any(s.verdict in NEEDS_ALTERNATIVES for s in sentences):
             return sentences
-        claim_vectors = self._embedder.encode(claims)
+        claim_vectors = self._checker.encode_claims(claims)  # embedded by the check just before
         return with_alternatives(sentences, citations, vectors, claim_vectors)
 
     def _fits(self, question: str) -> Callable[[Sequence[Citation]], bool]:

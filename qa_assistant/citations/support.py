@@ -111,6 +111,9 @@ class SupportChecker:
         """Ranks single sources (attribution, alternatives) without asking the judge."""
         self.judge_model = judge if self.head.uses_judge else None
         self.thresholds = thresholds or Thresholds(supported=self.head.supported, partial=self.head.partial)
+        self._recent: dict[str, np.ndarray] = {}
+        """The vectors of the latest encode call, by text: the alternatives for an answer's
+        sentences ask for the claims its check has just embedded."""
 
     # -- scoring ----------------------------------------------------------------------
 
@@ -125,7 +128,14 @@ class SupportChecker:
         dim = getattr(self.embedder, "dimension", 0)
         if not texts:
             return np.zeros((0, dim), dtype=np.float32)
-        return np.asarray(self.embedder.encode(list(texts)), dtype=np.float32)
+        recent = self._recent
+        missing = list(dict.fromkeys(t for t in texts if t not in recent))
+        fresh = np.asarray(self.embedder.encode(missing), dtype=np.float32) if missing else None
+        known = {t: recent[t] for t in texts if t in recent}
+        if fresh is not None:
+            known.update(zip(missing, fresh, strict=True))
+        self._recent = known  # replaced whole, never mutated: a concurrent reader sees one call's vectors
+        return np.stack([known[t] for t in texts])
 
     # -- answers ------------------------------------------------------------------------
 

@@ -91,3 +91,30 @@ def test_thresholds_decide_the_verdict(embedder) -> None:
     assert s.verdict == "unsupported"
     assert Thresholds().verdict(0.9) == "supported"
     assert Thresholds().verdict((Thresholds().partial + Thresholds().supported) / 2) == "partial"
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.dimension, self.texts = inner, inner.dimension, 0
+
+    def encode(self, texts, progress=None):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+def test_alternatives_reuse_the_claim_vectors_the_check_just_made(embedder) -> None:
+    counting = _Counting(embedder)
+    checker = SupportChecker(counting)
+    answer = "The volcano erupted near Grindavik on Monday night [1]. Maria Okafor won the vote [3]."
+    sentences = checker.check(answer, CITATIONS, question="What happened on Monday?")
+    asked = counting.texts
+    claims = ["The volcano erupted near Grindavik on Monday night.", "Maria Okafor won the vote."]
+    reused = checker.encode_claims(claims)
+    assert counting.texts == asked  # nothing embedded again
+    again = embedder.encode(claims)  # and they are those claims' vectors (int8 rounds a little by batch)
+    assert np.all(np.sum(reused * again, axis=1) > 0.98)
+    checker.encode_claims(["A sentence no check has seen."])
+    assert counting.texts == asked + 1
+    assert [s.verdict for s in sentences][0] == "unsupported"
