@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 import click
 
 from .common import build_settings, index_options, model_options, user_errors
+from .progress import ProgressBars
 
 VERDICT_MARKS = {"supported": "✓", "partial": "~", "attributed": "→", "unsupported": "✗"}
 
@@ -18,23 +19,16 @@ def _status(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _progress_printer() -> Any:
-    seen: set[str] = set()
-
-    def progress(update: Any) -> None:
-        if update.stage not in seen:
-            seen.add(update.stage)
-            click.echo(f"  {update.stage}: {update.total} item(s)", err=True)
-
-    return progress
-
-
 def load_engine(settings: Any) -> Any:
     """An Engine with everything loaded; builds the index first if it does not exist yet."""
     from ..answering.engine import Engine
 
     engine = Engine(settings)
-    engine.load(on_status=_status, update="missing", progress=_progress_printer())
+    bars = ProgressBars()  # the first ask builds the index: the same bars as `index update`
+    try:
+        engine.load(on_status=_status, update="missing", progress=bars)
+    finally:
+        bars.close()
     if engine.notice:
         click.echo(f"Note: {engine.notice}", err=True)
     return engine

@@ -3,49 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from ..models import UpdateProgress, UpdateReport
+from ..models import UpdateReport
 from .common import build_settings, index_options, user_errors
+from .progress import ProgressBars
 
 if TYPE_CHECKING:
     from ..config import Settings
-
-_STAGE_LABELS = {"embed": "Indexing", "write": "Writing "}
-
-
-class _ProgressBars:
-    """A click progress bar on stderr for the files indexed (the "embed" stage, which counts
-    files), then one for writing.  Reading runs a few dozen files ahead of embedding and is
-    not shown apart: two bars taking turns printed a line at every switch."""
-
-    def __init__(self) -> None:
-        self._stage = ""
-        self._done = 0
-        self._bar: Any = None
-
-    def __call__(self, event: UpdateProgress) -> None:
-        if event.stage not in _STAGE_LABELS:
-            return
-        if event.stage != self._stage:
-            self.close()
-            self._stage, self._done = event.stage, 0
-            self._bar = click.progressbar(length=max(event.total, 1), label=_STAGE_LABELS[event.stage],
-                                          file=sys.stderr, show_eta=event.stage == "embed")
-        if event.done > self._done:
-            self._bar.update(event.done - self._done)
-            self._done = event.done
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.render_finish()
-            self._bar = None
-
 
 def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Settings:
     """Settings for a command that updates; without --articles (and none configured), an
@@ -86,7 +55,7 @@ def _run_update(index_dir: Path | None, articles_dir: Path | None, as_json: bool
     from ..index import update_index
 
     settings = settings_for_update(index_dir, articles_dir)
-    bars = None if as_json else _ProgressBars()
+    bars = None if as_json else ProgressBars()
     try:
         report = update_index(settings, rebuild=rebuild, progress=bars)
     finally:

@@ -63,3 +63,5 @@ def test_an_undecodable_line_is_skipped_and_the_rest_answered(runner_with_embedd
     assert [a["id"] for a in answers] == ["a", "c"] and all(a["citations"] for a in answers)
     assert f"{batch}: line 2: not UTF-8 text" in result.stderr
     assert "answered 2 question(s); 1 malformed" in result.stderr
+    # the first ask built the index, with the progress bar of `index update` (its label alone when not a terminal)
+    assert [line.strip() for line in result.stderr.splitlines()].count("Indexing") == 1
