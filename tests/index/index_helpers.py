@@ -44,6 +44,14 @@ NEW_ARTICLE = (
 )
 
 
+def many_articles(folder: Path, n: int) -> None:
+    """``n`` small distinct articles in ``folder``: enough files for an update of several groups."""
+    for i in range(n):
+        (folder / f"extra-{i:03d}.txt").write_text(
+            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
+            f"bus routes. The mayor said work starts in spring {2030 + i % 5}.\n", encoding="utf-8")
+
+
 class CountingEmbedder:
     """The real embedder, counting how often and how much it is asked to encode."""
 

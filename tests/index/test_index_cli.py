@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from index_helpers import NEW_ARTICLE
+from index_helpers import NEW_ARTICLE, many_articles
 
 from qa_assistant.cli import main
 from qa_assistant.config import Settings
@@ -100,10 +100,7 @@ def test_a_build_shows_one_progress_bar_not_one_line_per_group(runner: CliRunner
     import qa_assistant.index.apply as apply
 
     monkeypatch.setattr(apply, "_GROUP_TEXTS", 40)  # reading and embedding take turns, as in a big folder
-    for i in range(30):
-        (settings.articles_dir / f"extra-{i:03d}.txt").write_text(
-            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
-            "bus routes.\n", encoding="utf-8")
+    many_articles(settings.articles_dir, 30)
     result = runner.invoke(main, ["index", "rebuild", "--articles", str(settings.articles_dir),
                                   "--index", str(settings.index_dir)])
     assert result.exit_code == 0, result.output

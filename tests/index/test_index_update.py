@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from index_helpers import NEW_ARTICLE, CountingEmbedder, HashEmbedder
+from index_helpers import NEW_ARTICLE, CountingEmbedder, HashEmbedder, many_articles
 
 from qa_assistant.config import Settings
 from qa_assistant.errors import EmbedderMismatchError, IngestError
@@ -217,19 +217,12 @@ def test_new_articles_folder_moves_matching_content(settings: Settings, embedder
         assert reader.meta.articles_dir == str(other)
 
 
-def _many_articles(folder: Path, n: int) -> None:
-    for i in range(n):
-        (folder / f"extra-{i:03d}.txt").write_text(
-            f"Council report {i}\n\nThe council of district {i} met on Monday. It approved {i + 3} new "
-            f"bus routes. The mayor said work starts in spring {2030 + i % 5}.\n", encoding="utf-8")
-
-
 def test_embedding_progress_counts_the_files_of_the_whole_update(settings: Settings, embedder: CountingEmbedder,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import qa_assistant.index.apply as apply
 
     monkeypatch.setattr(apply, "_GROUP_TEXTS", 40)  # several groups, as a big folder has
-    _many_articles(settings.articles_dir, 30)
+    many_articles(settings.articles_dir, 30)
     (settings.articles_dir / "bad.txt").write_bytes(b"")
     events: list[UpdateProgress] = []
     update_index(settings, embedder, progress=events.append)
