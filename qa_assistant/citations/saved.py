@@ -48,6 +48,8 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, Any]]:
             yield line, _decode(path, match.group(1), line)
         return
     stripped = text.lstrip()
+    if not stripped:
+        raise SavedAnswerError(f"{path} is empty; pass a file written by `qa-assistant ask --json`")
     first = text.count("\n", 0, len(text) - len(stripped)) + 1
     try:
         yield first, json.loads(text)

@@ -25,6 +25,10 @@ def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Se
     return follow_index_folder(settings, articles_given=articles_dir is not None)
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 def summary(report: UpdateReport, settings: Settings) -> str:
     parts = [f"{report.added} added", f"{report.changed} changed", f"{report.removed} removed"]
     if report.renamed:
@@ -103,7 +107,7 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
     if status.pending < 0:
         pending = f"unknown: articles folder {status.articles_dir} is missing"
     elif status.pending:
-        pending = f"{status.pending} files to add, change or remove; run `qa-assistant index update`"
+        pending = f"{_files(status.pending)} to add, change or remove; run `qa-assistant index update`"
     else:
         pending = "none, the index is up to date"
     lines = [f"Index:     {settings.index_dir} (generation {status.generation})",
@@ -116,7 +120,7 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
                      f"in the delta, {st.tombstones} tombstones; {st.bytes_on_disk / 1e6:.1f} MB on disk")
     lines.append(f"Pending:   {pending}")
     if status.failed:
-        lines.append(f"Failed:    {len(status.failed)} files (skipped until they change)")
+        lines.append(f"Failed:    {_files(len(status.failed))} (each skipped until it changes)")
         from ..ingest import shown_path
 
         lines += [f"  {shown_path(f.path)}: {f.error}" for f in status.failed]
@@ -136,7 +140,7 @@ def verify_command(index_dir: Path | None) -> None:
     if problems:
         for problem in problems:
             click.echo(f"problem: {problem}")
-        click.echo(f"{len(problems)} problems in {settings.index_dir}; "
+        click.echo(f"{len(problems)} {'problem' if len(problems) == 1 else 'problems'} in {settings.index_dir}; "
                    f"run `qa-assistant index rebuild --index {settings.index_dir}`", err=True)
         raise SystemExit(1)
     click.echo(f"OK: {settings.index_dir} schema, checksums, store, FAISS and BM25 agree, all offsets hold")

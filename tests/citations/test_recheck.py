@@ -171,6 +171,10 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
         load_saved_answers(fenced)
     with pytest.raises(SavedAnswerError, match="no such file"):
         load_saved_answers(tmp_path / "missing.jsonl")
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n  \n")
+    with pytest.raises(SavedAnswerError, match=r"blank\.jsonl is empty"):
+        load_saved_answers(blank)
     array = tmp_path / "many.json"
     array.write_text(json.dumps([{"citations": []}, {"citations": []}]))
     assert len(load_saved_answers(array)) == 2

@@ -73,7 +73,7 @@ def test_human_output_and_verify(runner: CliRunner, settings: Settings) -> None:
 
     result = runner.invoke(main, ["index", "status", "--index", str(settings.index_dir)])
     assert result.exit_code == 0 and "Pending:   none" in result.stdout  # bad.txt failed before: not pending
-    assert "Failed:    1 files" in result.stdout and "  bad.txt: bad.txt is empty" in result.stdout
+    assert "Failed:    1 file (each skipped until it changes)" in result.stdout and "  bad.txt: bad.txt is empty" in result.stdout
     assert "Storage:   " in result.stdout and "in the delta" in result.stdout
 
     result = runner.invoke(main, ["index", "verify", "--index", str(settings.index_dir)])
