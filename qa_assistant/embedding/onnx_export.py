@@ -40,8 +40,14 @@ logger = logging.getLogger(__name__)
 
 MANIFEST_NAME = "qa-assistant-export.json"
 MANIFEST_FORMAT = 1
-QUANTIZATION_CONFIGS = ("avx512_vnni", "avx512", "avx2", "arm64")
-"""sentence-transformers' dynamic int8 configs, best first."""
+QUANTIZATION_CONFIGS = ("avx512_vnni", "avx512", "avx2_s8", "arm64")
+"""Dynamic int8 configs, best first: sentence-transformers' own, and ``avx2_s8``."""
+AVX2_SIGNED = "avx2_s8"
+"""optimum's ``avx2`` config with signed int8 weights instead of its unsigned ones.
+
+On a CPU with AVX2 but no AVX-512 ONNX Runtime multiplies unsigned activations by signed
+weights faster than by unsigned ones: 189 against 229 µs of CPU a token, with vectors as
+close to fp32 (mean cosine 0.9916 against 0.9918; BBC sentences, one thread)."""
 
 
 class ExportError(RuntimeError):
@@ -86,7 +92,7 @@ def quantization_config_for(flags: frozenset[str], machine: str | None = None) -
     if "avx512f" in flags:
         return "avx512"
     if "avx2" in flags:
-        return "avx2"
+        return AVX2_SIGNED
     return None
 
 
@@ -219,20 +225,31 @@ def write_export(source: Path, target: Path, quantization: str | None) -> str:
         model.save_pretrained(str(target))
         if quantization is None:
             return "onnx/model.onnx"
-        export_dynamic_quantized_onnx_model(model, quantization, str(target))
+        if quantization == AVX2_SIGNED:
+            export_dynamic_quantized_onnx_model(model, _avx2_signed_config(), str(target),
+                                                file_suffix=f"qint8_{AVX2_SIGNED}")
+        else:
+            export_dynamic_quantized_onnx_model(model, quantization, str(target))
     file_name = quantized_file(target, quantization)
     (target / "onnx" / "model.onnx").unlink(missing_ok=True)  # the fp32 graph is not needed beside the int8 one
     return file_name
 
 
+def _avx2_signed_config() -> Any:
+    import dataclasses
+
+    from onnxruntime.quantization import QuantType
+    from optimum.onnxruntime.configuration import AutoQuantizationConfig
+
+    return dataclasses.replace(AutoQuantizationConfig.avx2(is_static=False), weights_dtype=QuantType.QInt8)
+
+
 def quantized_file(target: Path, quantization: str) -> str:
-    """The int8 graph the quantizer wrote into ``target``: ``onnx/model_qint8_{config}.onnx``, or
-    ``model_quint8_…`` for configs whose weights are unsigned (optimum's ``avx2``)."""
-    for kind in ("qint8", "quint8"):
-        file_name = f"onnx/model_{kind}_{quantization}.onnx"
-        if (target / file_name).is_file():
-            return file_name
-    raise ExportError(f"quantization wrote no onnx/model_qint8_{quantization}.onnx or model_quint8_{quantization}.onnx")
+    """The int8 graph the quantizer wrote into ``target``: ``onnx/model_qint8_{config}.onnx``."""
+    file_name = f"onnx/model_qint8_{quantization}.onnx"
+    if not (target / file_name).is_file():
+        raise ExportError(f"quantization wrote no {file_name}")
+    return file_name
 
 
 FP32 = "fp32"

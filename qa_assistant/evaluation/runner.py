@@ -60,17 +60,20 @@ def default_index_dir(settings: Settings, root: Path) -> Path:
 
     The hash covers the set's path, the index format and what changes the vectors a build
     stores (:data:`BUILD_KEY_SETTINGS`: passage windows, how passage vectors are made, the
-    embedder; and how compact passage vectors are made and how ONNX Runtime runs the embedder), so a
+    embedder; how compact passage vectors are made, how ONNX Runtime runs the embedder and the
+    CPU's int8 config, whose graphs give other vectors), so a
     cache written by an older version or under other build settings is left alone and built
     anew instead of refused or, worse, silently reused (the user never made it, so never has
     to rebuild it).
     """
+    from ..embedding.onnx_export import cpu_flags, quantization_config_for
     from ..embedding.onnx_runtime import SESSION_TAG
     from ..embedding.passages import COMPACT_TOKENS, TITLE_WEIGHT
     from ..index.layout import FORMAT
 
     build = ",".join(f"{name}={getattr(settings, name)}" for name in BUILD_KEY_SETTINGS)
-    vectors = f"{SESSION_TAG}|compact {COMPACT_TOKENS}, title {TITLE_WEIGHT}"
+    vectors = (f"{SESSION_TAG}|compact {COMPACT_TOKENS}, title {TITLE_WEIGHT}"
+               f"|int8 {quantization_config_for(cpu_flags())}")
     digest = hashlib.sha256(f"{root.resolve()}|index format {FORMAT}|{build}|{vectors}".encode()).hexdigest()[:10]
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", root.resolve().name) or "set"
     return settings.cache_dir / "eval-indexes" / f"{safe}-{digest}"

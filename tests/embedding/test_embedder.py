@@ -75,7 +75,7 @@ def test_bad_embedder_path_names_the_setting(tmp_path: Path, make: str) -> None:
     [
         ({"avx2", "avx512f", "avx512_vnni"}, "x86_64", "avx512_vnni"),
         ({"avx2", "avx512f"}, "x86_64", "avx512"),
-        ({"sse4_2", "avx2"}, "x86_64", "avx2"),
+        ({"sse4_2", "avx2"}, "x86_64", "avx2_s8"),
         ({"sse4_2"}, "x86_64", None),
         ({"fp", "asimd"}, "aarch64", "arm64"),
     ],
