@@ -155,6 +155,8 @@ class Engine:
         if self._retriever is not None:
             return
         status = on_status or (lambda message: None)
+        if update != "always":
+            self._require_index_or_articles(update)
         if self.mode == "llm" and self._llm is None:
             status("Loading the language model…")
             self._load_llm()
@@ -169,6 +171,16 @@ class Engine:
             self._update_index(update, progress, status)
         status("Opening the index…")
         self._open_index()
+
+    def _require_index_or_articles(self, update: IndexUpdate) -> None:
+        """A missing or damaged index is reported before any model loads (that takes seconds)."""
+        from ..index.layout import require_current
+
+        try:
+            require_current(self.settings.index_dir)
+        except IndexMissingError:
+            if update == "never" or not self.settings.articles_dir.is_dir():
+                raise
 
     def _load_llm(self) -> None:
         from .llm import LocalLLM

@@ -55,10 +55,18 @@ def test_how_many_questions_are_answered_with_the_number_of_that_thing(sample_en
     assert counted in answer.answer
 
 
+AT_THE_REFUSAL_LINE = "What fine do first-time offenders face under the Marren Valley water restrictions?"
+"""Its refusal probability sits on the threshold (0.63): 0.60 with the unsigned AVX2 int8 graph,
+0.63 with fp32 vectors, 0.65 with the signed one; so it is answered or refused by int8 rounding."""
+
+
 def test_the_sample_questions_are_answered_extractively(sample_engines: dict[str, Engine]) -> None:
-    hits = [answer_hit(final_answer(sample_engines["extractive"].ask(q["question"])).answer, q["answers"])
-            for q in QUESTIONS]
-    assert sum(hits) >= 9, hits
+    answers = {q["question"]: final_answer(sample_engines["extractive"].ask(q["question"])) for q in QUESTIONS}
+    missed = [q["question"] for q in QUESTIONS if not answer_hit(answers[q["question"]].answer, q["answers"])]
+    others = [q for q in missed if q != AT_THE_REFUSAL_LINE]
+    assert len(others) <= 1, missed
+    if AT_THE_REFUSAL_LINE in missed:
+        assert answers[AT_THE_REFUSAL_LINE].refused  # the articles do not say, never a wrong answer
 
 
 def test_a_sentence_copied_from_the_source_it_cites_is_supported(sample_engines: dict[str, Engine]) -> None:

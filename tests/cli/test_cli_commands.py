@@ -41,6 +41,19 @@ def test_missing_paths_are_one_line_errors(tmp_path: Path, args: list[str]) -> N
     assert str(tmp_path) in lines[-1]
 
 
+@pytest.mark.parametrize("damage", ["missing", "damaged"])
+def test_ask_reports_a_missing_or_damaged_index_before_loading_any_model(tmp_path: Path, damage: str) -> None:
+    index = tmp_path / "index"
+    if damage == "damaged":
+        index.mkdir()
+        (index / "CURRENT").write_text("garbage")
+    result = CliRunner().invoke(main, ["ask", "Who won?", "--index", str(index), "--articles", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    hint = "qa-assistant index update" if damage == "missing" else "qa-assistant index rebuild"
+    assert result.output.strip().splitlines()[-1].startswith("Error:") and hint in result.output
+    assert "Loading" not in result.output  # the models take seconds; the error comes first
+
+
 def test_a_bad_settings_file_is_one_line_for_every_command(tmp_path: Path, isolated_home: Path) -> None:
     (isolated_home / "qa-assistant.toml").write_bytes(b"top_k_passages = -3\n")
     for args in (["index", "status"], ["ask", "Who?"], ["check", str(tmp_path / "a.json")], ["chat"]):
