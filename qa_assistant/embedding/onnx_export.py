@@ -175,6 +175,16 @@ def _remove_abandoned(parent: Path, variant: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+RETIRED_VARIANTS = ("onnx-int8-avx2",)
+"""Exports no config makes any more: ``avx2`` (unsigned weights) gave way to ``avx2_s8``."""
+
+
+def _remove_retired_variants(parent: Path) -> None:
+    """Delete the exports of retired configs beside a new export (about 23 MB each)."""
+    for name in RETIRED_VARIANTS:
+        remove_folder(parent / name)
+
+
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -290,6 +300,7 @@ def ensure_export(
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(folder.parent, folder.name)
+    _remove_retired_variants(folder.parent)
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:

@@ -123,3 +123,14 @@ def test_the_avx2_config_quantizes_to_signed_weights() -> None:
     assert config.weights_dtype == QuantType.QInt8 and optimum_avx2.weights_dtype == QuantType.QUInt8
     assert config.activations_dtype == QuantType.QUInt8 and config.per_channel and not config.reduce_range
     assert config.operators_to_quantize == optimum_avx2.operators_to_quantize
+
+
+def test_a_new_export_removes_the_retired_unsigned_avx2_export(source: Path, tmp_path: Path) -> None:
+    exporter = Exporter()
+    onnx_export.ensure_export(source, tmp_path / "cache", "m", None, exporter)
+    parent = next((tmp_path / "cache" / "embedders").iterdir())
+    retired = parent / "onnx-int8-avx2"
+    (retired / "onnx").mkdir(parents=True)
+    (retired / "onnx" / "model_quint8_avx2.onnx").write_bytes(b"old graph")
+    made = onnx_export.ensure_export(source, tmp_path / "cache", "m", "avx2_s8", exporter)
+    assert sorted(p.name for p in parent.iterdir()) == ["onnx", made.folder.name]
