@@ -26,13 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
+from onnx_bench import article_sentences, onnx_embedder  # noqa: E402
 from shared_data import shared_dir  # noqa: E402
 
-from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding import onnx_export  # noqa: E402
-from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.embedding.onnx_runtime import DISABLED_OPTIMIZERS, OnnxRunner  # noqa: E402
-from qa_assistant.ingest.document import parse_document  # noqa: E402
 
 
 def quantized_graphs(source: Path, folder: Path) -> dict[str, Path]:
@@ -64,20 +62,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    if not args.articles.is_dir():
-        sys.exit(f"articles folder {args.articles} is absent")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-    settings = Settings(articles_dir=args.articles.resolve(), index_dir=Path(tempfile.gettempdir()) / "unused",
-                        embedder_backend="onnx")
-    embedder = load_embedder(settings)
-    runner = embedder.model
-    if not isinstance(runner, OnnxRunner):
-        sys.exit("the ONNX embedder does not run on ONNX Runtime directly here")
-    texts: list[str] = []
-    for path in sorted(args.articles.rglob("*.txt"))[:args.files]:
-        doc = parse_document(str(path.relative_to(args.articles)), path.read_bytes(), 0.0, settings)
-        texts += [doc.text[s.start:s.end] for s in doc.sentences]
+    settings, embedder, runner = onnx_embedder(args.articles, "onnx")
+    texts = article_sentences(settings, args.files)
     ids = runner.token_ids(texts)
     tokens = sum(len(x) for x in ids)
 

@@ -28,13 +28,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
+from onnx_bench import article_sentences, onnx_embedder  # noqa: E402
 from shared_data import shared_dir  # noqa: E402
 
-from qa_assistant.config import Settings  # noqa: E402
 from qa_assistant.embedding import onnx_export  # noqa: E402
-from qa_assistant.embedding.embedder import load_embedder  # noqa: E402
 from qa_assistant.embedding.onnx_runtime import DISABLED_OPTIMIZERS, OnnxRunner  # noqa: E402
-from qa_assistant.ingest.document import parse_document  # noqa: E402
 
 FURTHER = ("LayerNormFusion", "GeluFusion", "MatMulIntegerToFloatFusion", "DynamicQuantizeMatMulFusion",
            "AttentionFusion", "TransposeOptimizer")
@@ -80,23 +78,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    if not args.articles.is_dir():
-        sys.exit(f"articles folder {args.articles} is absent")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-    settings = Settings(articles_dir=args.articles.resolve(), index_dir=Path(tempfile.gettempdir()) / "unused",
-                        embedder_backend="onnx-int8")
-    embedder = load_embedder(settings)
-    runner = embedder.model
-    if not isinstance(runner, OnnxRunner):
-        sys.exit("the int8 embedder does not run on ONNX Runtime directly here")
+    settings, embedder, runner = onnx_embedder(args.articles, "onnx-int8")
     export = onnx_export.ensure_export(embedder.source, settings.cache_dir, embedder.name, embedder.quantization)
     onnx_file = export.folder / export.file_name
 
-    texts: list[str] = []
-    for path in sorted(args.articles.rglob("*.txt"))[:args.files]:
-        doc = parse_document(str(path.relative_to(args.articles)), path.read_bytes(), 0.0, settings)
-        texts += [doc.text[s.start:s.end] for s in doc.sentences]
+    texts = article_sentences(settings, args.files)
     ids = runner.token_ids(texts)
     tokens = sum(len(x) for x in ids)
 

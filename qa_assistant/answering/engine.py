@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from ..config import Settings
-from ..errors import IndexMissingError, ModelLoadError
+from ..errors import ModelLoadError
 from ..models import (
     Answer,
     AnswerEvent,
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ..citations import SupportChecker
     from ..embedding.embedder import Embedder
     from ..index.reader import IndexReader
+    from ..index.readiness import IndexUpdate
     from .answerability import AnswerabilityJudge
     from .llm import LocalLLM
     from .prompts import PromptFiles, PromptTemplates
@@ -57,7 +58,6 @@ DECLINED_NOTICE = ("The model found no answer in the sources, but they look rele
 UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; "
                       "the closest source sentences are offered beside each one.")
 PACKAGED_MODEL_NAME = "SmolLM2-135M-Instruct"
-IndexUpdate = Literal["never", "missing", "always"]
 
 
 def _ms(seconds: float) -> float:
@@ -155,8 +155,10 @@ class Engine:
         if self._retriever is not None:
             return
         status = on_status or (lambda message: None)
+        from ..index.readiness import bring_up_to_date, require_index_or_articles
+
         if update != "always":
-            self._require_index_or_articles(update)
+            require_index_or_articles(self.settings, update)  # before the models, which take seconds
         if self.mode == "llm" and self._llm is None:
             status("Loading the language model…")
             self._load_llm()
@@ -167,20 +169,9 @@ class Engine:
 
             status("Loading the embedding model…")
             self._embedder = load_embedder(self.settings)
-        if update != "never":
-            self._update_index(update, progress, status)
+        bring_up_to_date(self.settings, self._embedder, update, progress, status)
         status("Opening the index…")
         self._open_index()
-
-    def _require_index_or_articles(self, update: IndexUpdate) -> None:
-        """A missing or damaged index is reported before any model loads (that takes seconds)."""
-        from ..index.layout import require_current
-
-        try:
-            require_current(self.settings.index_dir)
-        except IndexMissingError:
-            if update == "never" or not self.settings.articles_dir.is_dir():
-                raise
 
     def _load_llm(self) -> None:
         from .llm import LocalLLM
@@ -204,21 +195,6 @@ class Engine:
         loaded = load_judge(self.settings, self._llm if self.mode == "llm" else None, status)
         if loaded is not None:
             self.refusal, self._answerability, self._judge_llm = loaded
-
-    def _update_index(self, update: IndexUpdate, progress: Callable[[UpdateProgress], None] | None,
-                      status: Callable[[str], None]) -> None:
-        from ..index import open_index, update_index
-
-        if update == "missing":
-            try:
-                open_index(self.settings.index_dir).close()
-                return
-            except IndexMissingError:
-                if not self.settings.articles_dir.is_dir():
-                    raise
-        status(f"Indexing {self.settings.articles_dir}…")
-        assert self._embedder is not None
-        update_index(self.settings, self._embedder, progress=progress)
 
     def _open_index(self) -> None:
         from ..index import open_index
