@@ -25,8 +25,8 @@ def settings_for_update(index_dir: Path | None, articles_dir: Path | None) -> Se
     return follow_index_folder(settings, articles_given=articles_dir is not None)
 
 
-def _files(count: int) -> str:
-    return f"{count} file" if count == 1 else f"{count} files"
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def summary(report: UpdateReport, settings: Settings) -> str:
@@ -107,7 +107,7 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
     if status.pending < 0:
         pending = f"unknown: articles folder {status.articles_dir} is missing"
     elif status.pending:
-        pending = f"{_files(status.pending)} to add, change or remove; run `qa-assistant index update`"
+        pending = f"{_count(status.pending, 'file')} to add, change or remove; run `qa-assistant index update`"
     else:
         pending = "none, the index is up to date"
     lines = [f"Index:     {settings.index_dir} (generation {status.generation})",
@@ -120,7 +120,7 @@ def status_command(index_dir: Path | None, articles_dir: Path | None, as_json: b
                      f"in the delta, {st.tombstones} tombstones; {st.bytes_on_disk / 1e6:.1f} MB on disk")
     lines.append(f"Pending:   {pending}")
     if status.failed:
-        lines.append(f"Failed:    {_files(len(status.failed))} (each skipped until it changes)")
+        lines.append(f"Failed:    {_count(len(status.failed), 'file')} (each skipped until it changes)")
         from ..ingest import shown_path
 
         lines += [f"  {shown_path(f.path)}: {f.error}" for f in status.failed]
@@ -140,7 +140,7 @@ def verify_command(index_dir: Path | None) -> None:
     if problems:
         for problem in problems:
             click.echo(f"problem: {problem}")
-        click.echo(f"{len(problems)} {'problem' if len(problems) == 1 else 'problems'} in {settings.index_dir}; "
+        click.echo(f"{_count(len(problems), 'problem')} in {settings.index_dir}; "
                    f"run `qa-assistant index rebuild --index {settings.index_dir}`", err=True)
         raise SystemExit(1)
     click.echo(f"OK: {settings.index_dir} schema, checksums, store, FAISS and BM25 agree, all offsets hold")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from ..config import Settings
 from ..errors import IndexMissingError
 from ..models import UpdateProgress
-from .layout import require_current
+from .layout import read_current, require_current
 
 if TYPE_CHECKING:
     from ..embedding.embedder import Embedder
@@ -34,17 +34,11 @@ def require_index_or_articles(settings: Settings, update: IndexUpdate) -> None:
 
 def bring_up_to_date(settings: Settings, embedder: Embedder, update: IndexUpdate,
                      progress: Callable[[UpdateProgress], None] | None, status: Callable[[str], None]) -> None:
-    """Build the index when it is missing ("missing"), or update it ("always"); "never" does nothing."""
+    """Build the index when it is missing ("missing"), or update it ("always"); "never" does nothing.
+    Call :func:`require_index_or_articles` first: it says what is wrong when neither index nor articles exist."""
     from .update import update_index
 
-    if update == "never":
+    if update == "never" or (update == "missing" and read_current(settings.index_dir) is not None):
         return
-    if update == "missing":
-        try:
-            require_current(settings.index_dir)
-            return
-        except IndexMissingError:
-            if not settings.articles_dir.is_dir():
-                raise
     status(f"Indexing {settings.articles_dir}…")
     update_index(settings, embedder, progress=progress)
