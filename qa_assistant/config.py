@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     context_sentences: Int = Field(3, ge=1, le=100)
     """Most source sentences numbered into the prompt (3: the packaged 135M model answers from
     fewer sources better, and a shorter prompt gives the first token sooner)."""
+    one_article_sources: Int = Field(1, ge=1, le=100)
+    """Most sources numbered into the LLM's prompt when the best ``context_sentences`` all come
+    from one article (1: the packaged 135M model reads one source far better than three; sources
+    from several articles all stay, for questions that join facts)."""
 
     watch_debounce_ms: Int = Field(1500, ge=0, le=600_000)
     """Quiet time after the last file event before ``watch`` updates the index."""

@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from .contrast import Opposites
-from .copying import source_biases
+from .copying import one_article, source_biases
 from .extractive import choose, extractive_answer
 from .refusal import Evidence, RefusalModel, refusal_notice, retrieval_evidence
 
@@ -252,7 +252,6 @@ class Engine:
         fits = self._fits(standalone) if llm is not None and covers(hits) else None
         context = build_context(ranked, self.settings.context_sentences, self._previous, retriever.article, fits)
         timings = {"retrieve": _ms(time.perf_counter() - started)}
-        yield Retrieved(hits.passages, context.citations, standalone)
         self._threads_for_now()
 
         if self._answerability is not None and covers(hits) and ranked:
@@ -260,7 +259,14 @@ class Engine:
             sources = [item.hit.sentence.text for item in ranked]
             evidence = replace(evidence, judge=self._answerability.log_odds(standalone, sources))
             timings["judge"] = _ms(time.perf_counter() - judge_start)
-        if not covers(hits) or self.refusal.refuse(evidence):  # the model's answer could only add a decline
+        refused = not covers(hits) or self.refusal.refuse(evidence)  # the model's answer could only add a decline
+        if (llm is not None and not refused and one_article(context.citations)
+                and len(context.citations) > self.settings.one_article_sources):
+            # a refusal still lists every closest sentence; the model reads only the best
+            context = build_context(ranked, self.settings.one_article_sources, self._previous, retriever.article,
+                                    fits)
+        yield Retrieved(hits.passages, context.citations, standalone)
+        if refused:
             yield Token(NOT_COVERED)
             yield self._refusal(context, base, timings, started, evidence)
         elif llm is None:

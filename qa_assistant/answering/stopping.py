@@ -2,8 +2,9 @@
 
 Greedy decoding with the copy bias makes SmolLM2 repeat itself: "Ted Heath's
 successor, Ted Heath's successor, …" until ``max_tokens``, or count citation
-markers "[4] [5] [6] …" past the sources it was given.  On squad questions 1–40,
-18 of 40 answers repeated a run of five words.  Generation stops where the
+markers "[4] [5] [6] …" past the sources it was given, or stutter inside one word
+("1.1.1.1.1.…", 1 of the first 80 squad answers with one source).  On squad questions
+1–40, 18 of 40 answers repeated a run of five words.  Generation stops where the
 repetition begins; what came before is the answer.
 """
 
@@ -20,6 +21,8 @@ LOOP_WORDS = 5
 """A run of this many words written a second time is a loop (4 cut right answers short)."""
 
 _WORD = re.compile(r"\S+")
+_STUTTER = re.compile(r"(\S{1,4}?)\1{4,}")
+"""A piece of up to four characters written five times in a row without a space."""
 _MARKER = re.compile(r"\[(\d+)(?:\s*[-–,]\s*(\d+))*\]")
 _EDGE = ".,;:!?\"'“”‘’()"
 
@@ -33,11 +36,20 @@ def loop_start(text: str, sources: int, words: int = LOOP_WORDS) -> int | None:
 
     Either the first place a run of ``words`` words (case and edge punctuation
     aside) appears again with nothing new written since it last did,
-    or the first citation marker naming a source beyond ``sources``.
+    the first citation marker naming a source beyond ``sources``,
+    or the first stutter inside a word (a number's digits, "1000000", are not one).
     """
-    for marker in _MARKER.finditer(text):
-        if any(int(n) > sources for n in re.findall(r"\d+", marker.group(0))):
-            return marker.start()
+    found = [m.start() for m in _STUTTER.finditer(text) if not m.group(1).isdigit()][:1]
+    found += [m.start() for m in _MARKER.finditer(text)
+              if any(int(n) > sources for n in re.findall(r"\d+", m.group(0)))][:1]
+    word_loop = _word_loop(text, words)
+    if word_loop is not None:
+        found.append(word_loop)
+    return min(found, default=None)
+
+
+def _word_loop(text: str, words: int) -> int | None:
+    """Where a run of ``words`` words comes again with nothing new written since, else None."""
     spans = [(m.start(), m.group(0)) for m in _WORD.finditer(text)]
     keys = [_key(word) for _, word in spans]
     sentence = 0  # index of the word the current sentence starts with

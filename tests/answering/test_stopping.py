@@ -38,8 +38,17 @@ def test_markers_counting_past_the_sources_end_the_answer() -> None:
     assert loop_start("Both say so [2-5].", sources=3) == len("Both say so ")
 
 
+def test_a_stutter_inside_one_word_ends_the_answer() -> None:
+    # SmolLM2's whole answer to a squad question read from one source (greedy, copy bias)
+    assert loop_start("1.1.1.1.1.1.1.1.1.1.1.1.", sources=1) == 0
+    assert loop_start("Okafor won. [1][1][1][1][1][1]", sources=1) == len("Okafor won. ")
+    assert trimmed("The embargo ended in March 1974. [1] 2.2.2.2.2.2.2") == ["The embargo ended in March 1974. [1]"]
+
+
 @pytest.mark.parametrize("text", [
     "The council approved 12 million dollars for the library. [1]",
+    # a long number's digits repeat, but they are not a stutter
+    "The fund holds 1000000000 dollars, or 1,000,000,000. [1]",
     # the same words again, but fewer than five in a row
     "The mayor said the bridge would open in May; the mayor said the tram would not. [2]",
     # a list of names shares words, never a run of five
