@@ -34,7 +34,15 @@ from ..models import (
     Token,
     UpdateProgress,
 )
-from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
+from ..retrieval import (
+    Context,
+    HybridRetriever,
+    ScoredSentence,
+    build_context,
+    covers,
+    led_by,
+    score_sentences,
+)
 from .contrast import Opposites
 from .copying import one_article, source_biases
 from .extractive import choose, extractive_answer
@@ -260,11 +268,12 @@ class Engine:
             evidence = replace(evidence, judge=self._answerability.log_odds(standalone, sources))
             timings["judge"] = _ms(time.perf_counter() - judge_start)
         refused = not covers(hits) or self.refusal.refuse(evidence)  # the model's answer could only add a decline
+        prompted = len(context.citations)
         if (llm is not None and not refused and one_article(context.citations)
-                and len(context.citations) > self.settings.one_article_sources):
-            # a refusal still lists every closest sentence; the model reads only the best
-            context = build_context(ranked, self.settings.one_article_sources, self._previous, retriever.article,
-                                    fits)
+                and prompted > self.settings.one_article_sources):
+            # the model reads only the best; the others stay to check its answer and offer beside it
+            best = build_context(ranked, self.settings.one_article_sources, self._previous, retriever.article, fits)
+            context, prompted = led_by(best, context), len(best.citations)
         yield Retrieved(hits.passages, context.citations, standalone)
         if refused:
             yield Token(NOT_COVERED)
@@ -272,7 +281,8 @@ class Engine:
         elif llm is None:
             yield from self._extractive(ranked, context, base, timings, started)
         else:
-            yield from self._generate(llm, standalone, ranked, context, evidence, base, timings, started, cancel)
+            yield from self._generate(llm, standalone, ranked, context, prompted, evidence, base, timings, started,
+                                      cancel)
 
     def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float,
                  evidence: Evidence) -> Done:
@@ -296,24 +306,25 @@ class Engine:
                           timings_ms=timings, notice=notice or self.notice, **base))
 
     def _generate(self, llm: LocalLLM, standalone: str, ranked: Sequence[ScoredSentence], context: Context,
-                  evidence: Evidence, base: _Asked,
+                  prompted: int, evidence: Evidence, base: _Asked,
                   timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         from ..citations import declines, strip_markers
         from .prompts import render_messages
         from .stopping import enough
 
-        messages = render_messages(self._current_prompts(), standalone, context.citations)
+        sources = context.citations[:prompted]  # what the model reads; the rest is for checking
+        messages = render_messages(self._current_prompts(), standalone, sources)
         parts: list[str] = []
         stop = threading.Event()
         kept: list[str] | None = None
         generate_start = time.perf_counter()
-        for piece in llm.stream_chat(messages, cancel=stop, favour=source_biases(context.citations, self.settings)):
+        for piece in llm.stream_chat(messages, cancel=stop, favour=source_biases(sources, self.settings)):
             if not parts:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
             yield Token(piece)
-            kept = enough("".join(parts), len(context.citations))
+            kept = enough("".join(parts), len(sources))
             if kept is not None or (cancel is not None and cancel.is_set()):
                 stop.set()
                 break

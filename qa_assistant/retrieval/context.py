@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ingest.instructions import addresses_model
 from ..models import Citation, Sentence
@@ -103,3 +103,13 @@ def build_context(
                 del priority[before.id]
             break
     return number_sources(list(picked.values()), priority, article)
+
+
+def led_by(first: Context, closest: Context) -> Context:
+    """``first``'s sources numbered [1]..[k], then the other sources of ``closest``: the model reads
+    the first ones, and the others stay for checking its answer and for alternatives."""
+    taken = {c.sentence_id for c in first.citations}
+    ordered = [*first.citations, *(c for c in closest.citations if c.sentence_id not in taken)]
+    citations = tuple(replace(c, n=n) for n, c in enumerate(ordered, start=1))
+    return Context(citations, {c.sentence_id: c.n for c in citations})
+

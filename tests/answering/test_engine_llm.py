@@ -11,7 +11,7 @@ from answer_helpers import assert_citations_exact, final_answer
 
 from qa_assistant.answering.engine import NOT_COVERED, Engine
 from qa_assistant.errors import ModelLoadError
-from qa_assistant.models import Done, Retrieved, SentenceChecked, Token
+from qa_assistant.models import Done, SentenceChecked, Token
 
 pytestmark = pytest.mark.slow
 
@@ -81,17 +81,29 @@ def test_default_generation_reuses_the_source_words_and_cites_them(engine_settin
 def test_the_model_reads_only_the_best_source_when_all_come_from_one_article(llm_engine: Any,
                                                                             extractive_engine: Any) -> None:
     """One article's best sentences: the model gets the best one alone (its answer hit on squad
-    rose from 0.62 to 0.66); sources from several articles all stay, for questions joining facts."""
-    one = list(llm_engine.ask("Who was elected mayor of Riverton?"))
-    retrieved = next(e for e in one if isinstance(e, Retrieved))
-    answer = final_answer(one)
-    assert [c.article for c in retrieved.citations] == ["politics/mayor.md"]
-    assert answer.citations == retrieved.citations and "Okafor" in answer.answer
+    rose from 0.62 to 0.66), and the answer keeps the other closest sentences as sources [2]..[n]
+    for checking and alternatives; sources from several articles are all given to the model."""
+    prompts: list[str] = []
+    real = llm_engine._llm.stream_chat
 
-    several = final_answer(llm_engine.ask("What did Riverton approve?"))
-    closest = final_answer(extractive_engine.ask("What did Riverton approve?"))
+    def recording(messages: Any, **kwargs: Any) -> Any:  # the real model, its prompt recorded
+        prompts.append("\n".join(m["content"] for m in messages))
+        return real(messages, **kwargs)
+
+    llm_engine._llm.stream_chat = recording
+    try:
+        one = final_answer(llm_engine.ask("Who was elected mayor of Riverton?"))
+        several = final_answer(llm_engine.ask("What did Riverton approve?"))
+    finally:
+        del llm_engine._llm.stream_chat
+    closest = final_answer(extractive_engine.ask("Who was elected mayor of Riverton?"))
+    assert len(one.citations) == len(closest.citations) > 1
+    assert {c.article for c in one.citations} == {"politics/mayor.md"}
+    assert f"[1] {one.citations[0].text}" in prompts[0] and "[2]" not in prompts[0]
+    assert "Okafor" in one.answer and all(s.citations == (1,) for s in one.sentences if s.verdict != "attributed" and s.citations)
+
     assert len({c.article for c in several.citations}) > 1
-    assert [c.text for c in several.citations] == [c.text for c in closest.citations]
+    assert all(f"[{c.n}] {c.text}" in prompts[1] for c in several.citations)
 
 
 PLANTED = {

@@ -6,7 +6,7 @@ import numpy as np
 
 from qa_assistant.answering.extractive import choose, extractive_answer
 from qa_assistant.models import Sentence
-from qa_assistant.retrieval import ScoredSentence, SentenceHit, build_context, leans_back, tokenize
+from qa_assistant.retrieval import ScoredSentence, SentenceHit, build_context, leans_back, led_by, tokenize
 from qa_assistant.retrieval.fusion import reciprocal_rank_fusion
 from qa_assistant.retrieval.lexical import LexicalIndex, TermStats, overlap_share
 from qa_assistant.retrieval.scoring import counted_thing, counts_it, has_kind, question_kind
@@ -89,6 +89,18 @@ def test_context_respects_the_limit_and_the_window() -> None:
     assert len(build_context(ranked, 4, lambda s: None, lambda a: ("a.txt", "A")).citations) == 4
     small = build_context(ranked, 8, lambda s: None, lambda a: ("a.txt", "A"), fits=lambda cs: len(cs) <= 2)
     assert len(small.citations) == 2
+
+
+def test_the_best_source_leads_and_the_other_closest_follow_renumbered() -> None:
+    # the best sentence touches the one before it, so among three it is numbered [2]
+    article = {1: _sentence(1), 2: _sentence(2), 5: _sentence(5)}
+    ranked = _scored([article[2], article[1], article[5]], [0.9, 0.8, 0.7])
+    closest = build_context(ranked, 3, lambda s: None, lambda a: ("a.txt", "A"))
+    best = build_context(ranked, 1, lambda s: None, lambda a: ("a.txt", "A"))
+    assert [c.text for c in closest.citations][:2] == ["Sentence 1.", "Sentence 2."]
+    led = led_by(best, closest)
+    assert [(c.n, c.text) for c in led.citations] == [(1, "Sentence 2."), (2, "Sentence 1."), (3, "Sentence 5.")]
+    assert led.by_sentence == {article[2].id: 1, article[1].id: 2, article[5].id: 3}
 
 
 def test_choose_cites_a_second_sentence_only_when_close() -> None:
