@@ -34,15 +34,8 @@ from ..models import (
     Token,
     UpdateProgress,
 )
-from ..retrieval import (
-    Context,
-    HybridRetriever,
-    ScoredSentence,
-    build_context,
-    covers,
-    led_by,
-    score_sentences,
-)
+from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
+from ..retrieval.context import led_by
 from .contrast import Opposites
 from .copying import one_article, source_biases
 from .extractive import choose, extractive_answer
