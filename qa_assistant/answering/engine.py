@@ -299,12 +299,11 @@ class Engine:
                           timings_ms=timings, notice=notice or self.notice, **base))
 
     def _generate(self, llm: LocalLLM, standalone: str, ranked: Sequence[ScoredSentence], context: Context,
-                  prompted: int, evidence: Evidence, base: _Asked,
-                  timings: dict[str, float], started: float,
+                  prompted: int, evidence: Evidence, base: _Asked, timings: dict[str, float], started: float,
                   cancel: threading.Event | None) -> Iterator[AnswerEvent]:
         from ..citations import declines, strip_markers
         from .prompts import render_messages
-        from .stopping import enough
+        from .stopping import before_nothing, enough
 
         sources = context.citations[:prompted]  # what the model reads; the rest is for checking
         messages = render_messages(self._current_prompts(), standalone, sources)
@@ -317,11 +316,12 @@ class Engine:
                 timings["first_token"] = _ms(time.perf_counter() - started)
             parts.append(piece)
             yield Token(piece)
-            kept = enough("".join(parts), len(sources))
+            kept = enough("".join(parts), len(sources), standalone)
             if kept is not None or (cancel is not None and cancel.is_set()):
                 stop.set()
                 break
         timings["generate"] = _ms(time.perf_counter() - generate_start)
+        kept = kept if kept is not None else before_nothing("".join(parts), standalone)
         text = " ".join(kept) if kept is not None else "".join(parts).strip()
         cancelled = cancel is not None and cancel.is_set()
 

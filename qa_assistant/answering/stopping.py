@@ -6,13 +6,21 @@ markers "[4] [5] [6] …" past the sources it was given, or stutter inside one w
 ("1.1.1.1.1.…", 1 of the first 80 squad answers with one source).  On squad questions
 1–40, 18 of 40 answers repeated a run of five words.  Generation stops where the
 repetition begins; what came before is the answer.
+
+Given one source, the model answers in its first sentence and then goes on with a
+list number ("2.") or talk about its answer ("The answer is [1].") that adds no word to
+the question: 55 of the 103 second sentences of all 288 squad answers were *unsupported*,
+most of them such.  Generation stops at the first sentence after the first that says
+nothing (:func:`says_nothing`): through the engine on squad's 288, unsupported answer
+sentences 0.19 → 0.05 of all, answer hit 0.663 → 0.660 (README, "How the LLM is asked").
 """
 
 from __future__ import annotations
 
 import re
 
-from ..citations import split_answer
+from ..citations import split_answer, strip_markers
+from ..citations.lexical import terms
 
 MAX_ANSWER_SENTENCES = 3
 """The prompt asks for one to three sentences; generation stops when a fourth begins."""
@@ -96,14 +104,52 @@ def finished(sentences: list[str]) -> list[str]:
     return sentences
 
 
-def enough(written: str, sources: int) -> list[str] | None:
-    """The sentences to keep once the answer is long enough or repeats itself, else None (go on)."""
+ABOUT_THE_ANSWER = frozenset({"answer", "question", "source", "text", "articl", "inform"})
+"""Stems of the words a model uses to talk about its answer rather than give one."""
+
+_LIST_NUMBER = re.compile(r"\W*(?:the\s+)?\d{1,2}\W*", re.IGNORECASE)
+
+
+def says_nothing(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` adds no content word to ``question``: a list number ("2."), talk about
+    the answer ("The answer is [1]."), or the question's own words."""
+    bare = strip_markers(sentence)
+    if _LIST_NUMBER.fullmatch(bare):
+        return True
+    asked = set(terms(question).weights)
+    return not [key for key in terms(bare).weights if key not in asked and key not in ABOUT_THE_ANSWER]
+
+
+def _after_something(sentences: list[str], question: str | None, complete: int) -> list[str] | None:
+    """The sentences before the first of ``sentences[1:complete]`` that says nothing, else None."""
+    if question is None:
+        return None
+    for i in range(1, min(complete, len(sentences))):
+        if says_nothing(sentences[i], question):
+            return sentences[:i]
+    return None
+
+
+def enough(written: str, sources: int, question: str | None = None) -> list[str] | None:
+    """The sentences to keep once the answer is long enough, repeats itself or says nothing more
+    of ``question``, else None (go on)."""
     loop = loop_start(written, sources)
     if loop is not None:  # going round in circles: the answer is what came before
-        return finished(split_answer(before_loop(written, loop)))[:MAX_ANSWER_SENTENCES]
+        kept = finished(split_answer(before_loop(written, loop)))
+        return (_after_something(kept, question, len(kept)) or kept)[:MAX_ANSWER_SENTENCES]
     sentences = split_answer(written)
+    # the last sentence may still be growing: only the ones before it are judged
+    said = _after_something(sentences, question, len(sentences) - 1)
+    if said is not None:
+        return said
     if len(sentences) > MAX_ANSWER_SENTENCES:
         return sentences[:MAX_ANSWER_SENTENCES]
     if len(sentences) >= 3 and sentences[-2] in sentences[:-2]:
         return sentences[:-2]
     return None
+
+
+def before_nothing(written: str, question: str) -> list[str] | None:
+    """A finished answer's sentences before the first after the first that says nothing, else None."""
+    sentences = split_answer(written)
+    return _after_something(sentences, question, len(sentences))

@@ -104,6 +104,51 @@ def test_generation_stops_when_a_fourth_sentence_begins_or_a_sentence_comes_agai
     assert enough(again, sources=3) == ["The tram opens in May. [1]", "It has 14 stops. [1]"]
 
 
+@pytest.mark.parametrize("sentence", [
+    # SmolLM2's second sentences after answering from one source (squad, greedy, copy bias)
+    "2.", "The 2.", "3...\".", "The answer is [1].", "is the answer to the question.",
+    "The answer to this question is [1].",
+])
+def test_a_list_number_or_talk_about_the_answer_says_nothing(sentence: str) -> None:
+    from qa_assistant.answering.stopping import says_nothing
+
+    assert says_nothing(sentence, "What did Thoreau ask the taxman to do?")
+
+
+@pytest.mark.parametrize("sentence", ["Resign.", "It was 8.", "The answer is 5.", "He asked him to resign. [1]"])
+def test_a_sentence_with_a_word_or_number_the_question_lacks_says_something(sentence: str) -> None:
+    from qa_assistant.answering.stopping import says_nothing
+
+    assert not says_nothing(sentence, "What did Thoreau ask the taxman to do?")
+
+
+def test_generation_stops_at_a_sentence_after_the_first_that_says_nothing() -> None:
+    from qa_assistant.answering.stopping import before_nothing, enough
+
+    question = "How many firms were existing in 2005?"
+    answer = "As of 2005, there were about 667,000 firms. [1]"
+    assert enough(answer + " 2.", 1, question) is None  # "2." may still become "2.5 million …"
+    assert enough(answer + " 2. The", 1, question) == [answer]
+    assert enough(answer + " Most were small. [1] The answer is [1]. More", 1, question) == [
+        answer, "Most were small. [1]"]
+    assert before_nothing(answer + " The answer is [1].", question) == [answer]
+    assert before_nothing(answer, question) is None
+    # the first sentence is the answer even when it only restates the question
+    assert enough("Firms were existing in 2005. [1] 2. The", 1, question) == ["Firms were existing in 2005. [1]"]
+
+
+@pytest.mark.slow
+def test_the_engine_ends_the_answer_where_the_model_stops_saying_anything(llm_engine: Any,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = looping("The council approved", " 12 million dollars. [1]", " 2.", " The", " answer", " is [1].",
+                     *[" More words."] * 40)
+    monkeypatch.setattr(llm_engine._llm, "stream_chat", stream)
+    answer = final_answer(list(llm_engine.ask("How much money did the council approve for the new library?")))
+    assert answer.answer == "The council approved 12 million dollars. [1]"
+    assert [s.text for s in answer.sentences] == [answer.answer]
+    assert len(stream.consumed) < 8  # stopped once the list number was followed by more
+
+
 @pytest.mark.slow
 def test_a_model_that_writes_nothing_is_taken_as_declining(llm_engine: Any,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
