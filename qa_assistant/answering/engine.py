@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 NOT_COVERED = "The articles do not say."
 """The text of every refusal (``Answer.refused``), in both modes."""
-DECLINED_NOTICE = ("The model found no answer in the sources, but they look relevant; "
+DECLINED_NOTICE = ("The model gave no answer from the sources, but they look relevant; "
                    "the best source sentences are shown instead.")
 UNSUPPORTED_NOTICE = ("No sentence of this answer is supported by the articles; "
                       "the closest source sentences are offered beside each one.")

@@ -3,7 +3,9 @@
 Greedy decoding with the copy bias makes SmolLM2 repeat itself: "Ted Heath's
 successor, Ted Heath's successor, …" until ``max_tokens``, or count citation
 markers "[4] [5] [6] …" past the sources it was given, or stutter inside one word
-("1.1.1.1.1.…", 1 of the first 80 squad answers with one source).  On squad questions
+("1.1.1.1.1.…", 1 of the first 80 squad answers with one source), or write one digit or a
+run of digits over and over ("111111…", "123456789123456789…": 5 of the 288 squad answers
+with one source, 4 of squad2's 486, each to ``max_tokens``).  On squad questions
 1–40, 18 of 40 answers repeated a run of five words.  Generation stops where the
 repetition begins; what came before is the answer.
 
@@ -31,6 +33,10 @@ LOOP_WORDS = 5
 _WORD = re.compile(r"\S+")
 _STUTTER = re.compile(r"(\S{1,4}?)\1{4,}")
 """A piece of up to four characters written five times in a row without a space."""
+DIGIT_STUTTER_LENGTH = 16
+"""Digits repeating a piece over at least this many are a loop (a billion written out, "1000000000",
+repeats "0" over nine; sixteen digits without a separator are no number an article writes)."""
+_DIGITS = re.compile(rf"\d{{{DIGIT_STUTTER_LENGTH},}}")
 _MARKER = re.compile(r"\[(\d+)(?:\s*[-–,]\s*(\d+))*\]")
 _EDGE = ".,;:!?\"'“”‘’()"
 
@@ -45,15 +51,28 @@ def loop_start(text: str, sources: int, words: int = LOOP_WORDS) -> int | None:
     Either the first place a run of ``words`` words (case and edge punctuation
     aside) appears again with nothing new written since it last did,
     the first citation marker naming a source beyond ``sources``,
-    or the first stutter inside a word (a number's digits, "1000000", are not one).
+    or the first stutter inside a word (a number's digits, "1000000", are not one, unless a piece of
+    them repeats over :data:`DIGIT_STUTTER_LENGTH` digits or more).
     """
     found = [m.start() for m in _STUTTER.finditer(text) if not m.group(1).isdigit()][:1]
+    found += [m.start() for m in _DIGITS.finditer(text) if _repeats(m.group(0))][:1]
     found += [m.start() for m in _MARKER.finditer(text)
               if any(int(n) > sources for n in re.findall(r"\d+", m.group(0)))][:1]
     word_loop = _word_loop(text, words)
     if word_loop is not None:
         found.append(word_loop)
     return min(found, default=None)
+
+
+def _repeats(digits: str) -> bool:
+    """Whether some piece of up to nine digits repeats over :data:`DIGIT_STUTTER_LENGTH` digits of ``digits``."""
+    for period in range(1, 10):
+        same = 0
+        for i in range(period, len(digits)):
+            same = same + 1 if digits[i] == digits[i - period] else 0
+            if same + period >= DIGIT_STUTTER_LENGTH:
+                return True
+    return False
 
 
 def _word_loop(text: str, words: int) -> int | None:
@@ -136,6 +155,8 @@ def enough(written: str, sources: int, question: str | None = None) -> list[str]
     loop = loop_start(written, sources)
     if loop is not None:  # going round in circles: the answer is what came before
         kept = finished(split_answer(before_loop(written, loop)))
+        if not terms(strip_markers(" ".join(kept))).weights:
+            return []  # the loop began before a word was written ("The 1212222…"): no answer
         return (_after_something(kept, question, len(kept)) or kept)[:MAX_ANSWER_SENTENCES]
     sentences = split_answer(written)
     # the last sentence may still be growing: only the ones before it are judged

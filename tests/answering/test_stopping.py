@@ -45,10 +45,24 @@ def test_a_stutter_inside_one_word_ends_the_answer() -> None:
     assert trimmed("The embargo ended in March 1974. [1] 2.2.2.2.2.2.2") == ["The embargo ended in March 1974. [1]"]
 
 
+def test_a_digit_or_run_of_digits_written_over_and_over_ends_the_answer() -> None:
+    from qa_assistant.answering.stopping import enough
+
+    # SmolLM2's whole answers to squad questions read from one source, each to max_tokens
+    assert loop_start("The 1212222222222222222222222222222", sources=1) == len("The ")
+    assert loop_start("123456789123456789123456789", sources=1) == 0
+    assert loop_start("Capaldi took on the role. [1] 11111111111111111111", sources=1) == len(
+        "Capaldi took on the role. [1] ")
+    # a loop before any word leaves no answer (the engine then shows the sources, said so)
+    assert enough("The 1212222222222222222222222222222", 1, "Who followed Matt Smith?") == []
+
+
 @pytest.mark.parametrize("text", [
     "The council approved 12 million dollars for the library. [1]",
     # a long number's digits repeat, but they are not a stutter
     "The fund holds 1000000000 dollars, or 1,000,000,000. [1]",
+    # a long number copied from a source is not a loop
+    "The book's ISBN is 9780140449136, its price 100000000000 lire. [1]",
     # the same words again, but fewer than five in a row
     "The mayor said the bridge would open in May; the mayor said the tram would not. [2]",
     # a list of names shares words, never a run of five
