@@ -57,8 +57,11 @@ def print_answer(answer: Any, streamed: str) -> None:
     from ..ingest import shown_path
 
     click.echo()
-    if " ".join(answer.answer.split()) not in " ".join(streamed.split()):
+    kept, written = " ".join(answer.answer.split()), " ".join(streamed.split())
+    if kept not in written:
         click.echo(f"\nAnswer: {answer.answer}")
+    elif not answer.refused and len(written) > len(kept):  # generation was cut: say what was kept
+        click.echo(f"\nAnswer, without what the model wrote after it: {answer.answer}")
     if answer.notice:
         click.echo(f"\nNote: {answer.notice}")
     by_n = {c.n: c for c in answer.citations}

@@ -102,3 +102,16 @@ def test_eval_reports_the_metrics_of_a_small_set(tmp_path: Path) -> None:
                                       "--index", str(tmp_path / "index")])
     assert table.exit_code == 0, table.output
     assert "retrieval recall@5" in table.stdout and "offset integrity" in table.stdout
+
+
+def test_a_cut_answer_is_printed_again_as_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    from qa_assistant.cli.ask_cmds import print_answer
+    from qa_assistant.models import Answer, AnswerSentence
+
+    kept = "The council approved 12 million dollars. [1]"
+    answer = Answer(question="How much?", answer=kept, mode="llm", citations=(), passages=(),
+                    sentences=(AnswerSentence(text=kept, citations=(), verdict="unsupported", support=0.1),))
+    print_answer(answer, kept + " 2. The")  # the model went on with a list number: generation was cut
+    assert f"Answer, without what the model wrote after it: {kept}" in capsys.readouterr().out
+    print_answer(answer, kept)  # nothing was cut: the streamed text stands
+    assert "Answer" not in capsys.readouterr().out.replace(kept, "")
