@@ -122,6 +122,8 @@ def test_generation_stops_when_a_fourth_sentence_begins_or_a_sentence_comes_agai
     # SmolLM2's second sentences after answering from one source (squad, greedy, copy bias)
     "2.", "The 2.", "3...\".", "The answer is [1].", "is the answer to the question.",
     "The answer to this question is [1].",
+    # the same words in their other forms ("sources" stems to "sourc")
+    "The sources say so. [1]", "The information is in the articles.",
 ])
 def test_a_list_number_or_talk_about_the_answer_says_nothing(sentence: str) -> None:
     from qa_assistant.answering.stopping import says_nothing
