@@ -141,17 +141,15 @@ def says_nothing(sentence: str, question: str) -> bool:
     return not [key for key in terms(bare).weights if key not in asked and key not in ABOUT_THE_ANSWER]
 
 
-def _after_something(sentences: list[str], question: str | None, complete: int) -> list[str] | None:
+def _after_something(sentences: list[str], question: str, complete: int) -> list[str] | None:
     """The sentences before the first of ``sentences[1:complete]`` that says nothing, else None."""
-    if question is None:
-        return None
     for i in range(1, min(complete, len(sentences))):
         if says_nothing(sentences[i], question):
             return sentences[:i]
     return None
 
 
-def enough(written: str, sources: int, question: str | None = None) -> list[str] | None:
+def enough(written: str, sources: int, question: str) -> list[str] | None:
     """The sentences to keep once the answer is long enough, repeats itself or says nothing more
     of ``question``, else None (go on)."""
     loop = loop_start(written, sources)

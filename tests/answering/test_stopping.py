@@ -112,10 +112,11 @@ def test_generation_stops_when_a_fourth_sentence_begins_or_a_sentence_comes_agai
     from qa_assistant.answering.stopping import enough
 
     three = "The tram opens in May. [1] It has 14 stops. [1] It cost 90 million. [2]"
-    assert enough(three, sources=3) is None
-    assert enough(three + " The", sources=3) == split_answer(three)
+    question = "What is known about the tram?"
+    assert enough(three, 3, question) is None
+    assert enough(three + " The", 3, question) == split_answer(three)
     again = "The tram opens in May. [1] It has 14 stops. [1] The tram opens in May. [1] More"
-    assert enough(again, sources=3) == ["The tram opens in May. [1]", "It has 14 stops. [1]"]
+    assert enough(again, 3, question) == ["The tram opens in May. [1]", "It has 14 stops. [1]"]
 
 
 @pytest.mark.parametrize("sentence", [
