@@ -3,6 +3,7 @@
     python bench/rank_sentences.py                       # the shipped Weights
     python bench/rank_sentences.py --vary counted=0,0.6,1.2  # one weight at several values
     python bench/rank_sentences.py --search 2              # coordinate search of every weight on dev
+    python bench/rank_sentences.py --close-calls           # the close-call margin (answering/close_call.py)
 
 For every answerable question of ../shared/eval/{squad,squad2,hotpotqa,multirc} and the
 sample questions it runs the real retrieval once (cached eval indexes, built on the first
@@ -16,6 +17,11 @@ run), then scores the retrieved sentences with each candidate ``Weights`` and re
 Questions are split in two by a hash of their article, as ``bench/fit_verifier.py`` does:
 choose on the *dev* half, read the *test* half and the other sets (squad2's one article
 falls in one half).  ``--vary`` takes ``name=v1,v2,...`` for any ``Weights`` field.
+
+``--close-calls`` reports, for margins from 0.15 to 1.0, the share of right and of wrong
+extractive answers that ``answering/close_call.py`` would flag as a near tie (right = the
+answer hit where answers are scored, the best sentence on gold evidence on multirc), and
+picks the widest margin that flags at most 10% of the right answers of the dev halves pooled.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from fit_verifier import split_of  # noqa: E402
 from shared_data import eval_dir  # noqa: E402
 
+from qa_assistant.answering.close_call import tie_gap  # noqa: E402
 from qa_assistant.answering.engine import Engine  # noqa: E402
 from qa_assistant.answering.extractive import choose  # noqa: E402
 from qa_assistant.config import load_settings  # noqa: E402
@@ -92,6 +99,59 @@ def measure(cases: list[Case], stats: Any, weights: Weights) -> tuple[int, int, 
     return hits, scored, at1, len(cases)
 
 
+def judged(cases: list[Case], stats: Any) -> list[tuple[Case, bool, float]]:
+    """(case, whether the extractive answer is right, the margin between the two best scores)."""
+    out: list[tuple[Case, bool, float]] = []
+    for case in cases:
+        ranked = score_sentences(case.hits, stats)
+        if len(ranked) < 2:
+            continue
+        chosen = choose(ranked)
+        if case.set_name in SCORES_ANSWERS and case.answers:
+            right = answer_hit(" ".join(c.hit.sentence.text for c in chosen), case.answers)
+        else:
+            top = ranked[0].hit.sentence
+            span = EvidenceSpan(case.paths.get(top.article_id, ""), top.start, top.end)
+            right = any(overlaps(span, gold) for gold in case.evidence)
+        gap = tie_gap(ranked, case.hits.question)  # a runner-up the extractive answer cites already is no close call
+        margin = float("inf") if gap is None or ranked[1] in chosen else gap
+        out.append((case, bool(right), margin))
+    return out
+
+
+def flagged(rows: list[tuple[Case, bool, float]], margin: float) -> tuple[float, float]:
+    """Shares of right and of wrong answers flagged at this margin."""
+    right = [m for _, r, m in rows if r]
+    wrong = [m for _, r, m in rows if not r]
+    return (sum(m <= margin for m in right) / max(1, len(right)),
+            sum(m <= margin for m in wrong) / max(1, len(wrong)))
+
+
+def close_calls(groups: list[tuple[list[Case], Any]], most_right: float = 0.10) -> float:
+    """Print the flagged shares by margin and per set; return the chosen margin."""
+    rows = [row for cases, (_, stats) in groups for row in judged(cases, stats) if row[0].set_name != "samples"]
+    dev = [row for row in rows if row[0].half == "dev"]
+    margins = [round(0.15 + 0.05 * i, 2) for i in range(18)]
+    chosen = max((m for m in margins if flagged(dev, m)[0] <= most_right), default=0.0)
+    print("| margin | dev right flagged | dev wrong flagged | test right flagged | test wrong flagged |")
+    print("|---:|---:|---:|---:|---:|")
+    test = [row for row in rows if row[0].half == "test"]
+    for m in margins:
+        (dr, dw), (tr, tw) = flagged(dev, m), flagged(test, m)
+        print(f"| {m:.2f}{' (chosen)' if m == chosen else ''} | {dr:.3f} | {dw:.3f} | {tr:.3f} | {tw:.3f} |")
+    print(f"\nat margin {chosen:.2f}, per set and half:")
+    print("| set | half | right answers | wrong answers | right flagged | wrong flagged |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name in SETS:
+        for half in ("dev", "test"):
+            part = [row for row in rows if row[0].set_name == name and row[0].half == half]
+            if part:
+                r, w = flagged(part, chosen)
+                n_right = sum(ok for _, ok, _ in part)
+                print(f"| {name} | {half} | {n_right} | {len(part) - n_right} | {r:.3f} | {w:.3f} |")
+    return chosen
+
+
 def dev_objective(groups: list[tuple[list[Case], Any]], weights: Weights) -> float:
     """Mean over the sets of the dev half's evidence at 1 and (where scored) answer hit."""
     values: list[float] = []
@@ -130,9 +190,16 @@ def main() -> None:
     parser.add_argument("--vary", action="append", default=[], help="NAME=V1,V2,... for a Weights field")
     parser.add_argument("--search", type=int, default=0, metavar="ROUNDS",
                         help="coordinate search of every weight on the dev halves, this many rounds")
+    parser.add_argument("--close-calls", action="store_true",
+                        help="report the close-call flag by margin and pick the margin (answering/close_call.py)")
     args = parser.parse_args()
     roots = [eval_dir(args.shared) / name for name in SETS] + [REPO / "qa_assistant" / "samples"]
     groups: list[tuple[list[Case], Any]] = [cases_of(root) for root in roots]
+    if args.close_calls:
+        close_calls(groups)
+        for _, (engine, _) in groups:
+            engine.close()
+        return
     variants: list[tuple[str, Weights]] = [("shipped", Weights())]
     if args.search:
         variants.append(("searched", search(groups, args.search)))

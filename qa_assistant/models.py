@@ -264,6 +264,9 @@ class Answer:
     refused: bool = False
     """The program decided the articles do not say: ``sentences`` carry no citation and
     ``citations`` are the closest sentences found, shown so the reader can see why."""
+    close_call: int | None = None
+    """A near tie: the number (into ``citations``) of the source sentence that scored almost as
+    high as the one the answer rests on, which the answer does not cite (``answering/close_call.py``)."""
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -286,6 +289,8 @@ class Answer:
             data["notice"] = self.notice
         if self.refused:
             data["refused"] = True
+        if self.close_call is not None:
+            data["close_call"] = self.close_call
         return data
 
     @classmethod
@@ -309,6 +314,7 @@ class Answer:
             citations = tuple(_citation_from_json(i, c) for i, c in enumerate(data["citations"], 1))
             sentences = tuple(_sentence_from_json(i, s) for i, s in enumerate(data.get("sentences") or [], 1))
             timings = {str(k): float(v) for k, v in dict(data.get("timings_ms") or {}).items()}
+            close_call = None if data.get("close_call") is None else _int(data["close_call"])
         except KeyError as exc:
             raise ValueError(f"the answer record lacks {exc}") from None
         except (TypeError, ValueError) as exc:
@@ -318,7 +324,7 @@ class Answer:
         return cls(question=str(data.get("question") or ""), answer=str(data.get("answer") or ""),
                    mode=cast(Mode, str(data.get("mode") or "extractive")), sentences=sentences,
                    citations=citations, passages=(), timings_ms=timings, refused=bool(data.get("refused")),
-                   **optional)
+                   close_call=close_call, **optional)
 
 
 def _int(value: Any) -> int:

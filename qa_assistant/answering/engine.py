@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from ..retrieval.context import led_by
+from .close_call import with_close_call
 from .contrast import Opposites
 from .copying import one_article, source_biases
 from .extractive import choose, extractive_answer
@@ -271,11 +272,12 @@ class Engine:
         if refused:
             yield Token(NOT_COVERED)
             yield self._refusal(context, base, timings, started, evidence)
-        elif llm is None:
-            yield from self._extractive(ranked, context, base, timings, started)
-        else:
-            yield from self._generate(llm, standalone, ranked, context, prompted, evidence, base, timings, started,
-                                      cancel)
+            return
+        answering = (self._extractive(ranked, context, base, timings, started) if llm is None else self._generate(
+            llm, standalone, ranked, context, prompted, evidence, base, timings, started, cancel))
+        for event in answering:  # a near tie between the two best sentences is named to the reader
+            yield Done(with_close_call(event.answer, ranked, self.settings.close_call_margin)) if isinstance(
+                event, Done) else event
 
     def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float,
                  evidence: Evidence) -> Done:

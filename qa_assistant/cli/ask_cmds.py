@@ -54,6 +54,7 @@ def _final(events: Iterator[Any], stream: bool) -> tuple[Any, str]:
 
 def print_answer(answer: Any, streamed: str) -> None:
     """What follows the streamed tokens: the final answer if it changed, sources, verdicts, alternatives."""
+    from ..answering.close_call import close_call_line
     from ..ingest import shown_path
 
     click.echo()
@@ -64,12 +65,15 @@ def print_answer(answer: Any, streamed: str) -> None:
         click.echo(f"\nAnswer, without what the model wrote after it: {answer.answer}")
     if answer.notice:
         click.echo(f"\nNote: {answer.notice}")
+    if answer.close_call is not None:
+        click.echo(f"\n{close_call_line(answer.close_call)}")
     by_n = {c.n: c for c in answer.citations}
     if answer.refused:
         shown = [c.n for c in answer.citations]
         heading = "Closest sentences found (none answers the question):"
     else:
-        shown = sorted({n for s in answer.sentences for n in (*s.citations, *s.alternatives)})
+        shown = sorted({n for s in answer.sentences for n in (*s.citations, *s.alternatives)}
+                       | ({answer.close_call} if answer.close_call in by_n else set()))
         heading = "Sources:"
     if shown:
         click.echo(f"\n{heading}")

@@ -58,6 +58,8 @@ class QuestionResult:
     """Every sentence of the answer is *supported* (and there is at least one)."""
     verdicts: tuple[str, ...] = ()
     """The verdict of each answer sentence, in order."""
+    close_call: bool = False
+    """The answer names a runner-up that scored almost as high (``Answer.close_call``)."""
 
 
 def overlaps(a: EvidenceSpan, b: EvidenceSpan) -> bool:
@@ -198,6 +200,23 @@ def supported_but_wrong(results: Sequence[QuestionResult]) -> float | None:
     return sum(r.all_supported and not answer_hit(r.answer, r.gold_answers) for r in scored) / len(scored)
 
 
+def close_call_rates(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """How often answers name a close call: of all answered questions, of the right and of the
+    wrong scored answers; and all-supported-but-wrong among answers that name none (what a
+    reader who trusts an answer without a close call meets)."""
+    answered = [r for r in results if not r.refused]
+    scored = [r for r in answered if r.score_answer and r.gold_answers]
+    right = [r for r in scored if answer_hit(r.answer, r.gold_answers)]
+    wrong = [r for r in scored if not answer_hit(r.answer, r.gold_answers)]
+
+    def share(group: list[QuestionResult]) -> float | None:
+        return sum(r.close_call for r in group) / len(group) if group else None
+
+    return {"close_calls": share(answered), "close_calls_of_right": share(right),
+            "close_calls_of_wrong": share(wrong),
+            "supported_but_wrong_without_close_call": supported_but_wrong([r for r in results if not r.close_call])}
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     """One stated answer option (right or wrong) and what the checker made of it."""
@@ -251,6 +270,7 @@ def summarize(results: Sequence[QuestionResult], k: int = 5) -> dict[str, float 
         "supported_but_wrong": supported_but_wrong(results),
         **sentence_verdicts(results),
         **refusal_rates(results),
+        **close_call_rates(results),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }

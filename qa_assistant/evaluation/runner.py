@@ -134,6 +134,7 @@ def question_result(question: dict[str, Any], answer: Answer, texts: ArticleText
         refused=refused,
         all_supported=bool(answer.sentences) and all(s.verdict == "supported" for s in answer.sentences),
         verdicts=tuple(s.verdict for s in answer.sentences),
+        close_call=answer.close_call is not None,
     )
 
 

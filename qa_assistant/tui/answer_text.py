@@ -124,6 +124,11 @@ def transcript_markdown(answer: Answer) -> str:
                       + _links([c.n for c in answer.citations]))
     else:
         blocks.extend(_alternatives(answer))
+    n = answer.close_call
+    if n is not None and any(c.n == n for c in answer.citations):
+        from ..answering.close_call import close_call_line
+
+        blocks.append("> " + close_call_line(n).replace(f"[{n}]", _links([n])))
     if answer.notice:
         blocks.append(f"> {answer.notice}")
     return "\n\n".join(b for b in blocks if b)

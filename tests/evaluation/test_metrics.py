@@ -14,6 +14,7 @@ from qa_assistant.evaluation.metrics import (
     citation_precision,
     citation_recall,
     claim_metrics,
+    close_call_rates,
     evidence_coverage,
     normalize_answer,
     offset_integrity,
@@ -119,6 +120,20 @@ def test_supported_but_wrong_counts_confident_misses_only() -> None:
                result(answer="x", gold_answers=("Iran",), all_supported=True, refused=True)]  # refusal: left out
     assert supported_but_wrong(results) == pytest.approx(1 / 3)
     assert supported_but_wrong([result(score_answer=False, gold_answers=("a",))]) is None
+
+
+def test_close_call_rates_split_right_and_wrong_answers() -> None:
+    results = [result(answer="Tehran", gold_answers=("Iran",), all_supported=True, close_call=True),  # caught
+               result(answer="Tehran", gold_answers=("Iran",), all_supported=True),  # missed
+               result(answer="Iran", gold_answers=("Iran",), all_supported=True, close_call=True),  # false alarm
+               result(answer="Iran", gold_answers=("Iran",), all_supported=True),
+               result(answer="x", gold_answers=("Iran",), refused=True, close_call=True)]  # refusal: left out
+    rates = close_call_rates(results)
+    assert rates["close_calls"] == 0.5
+    assert rates["close_calls_of_right"] == 0.5 and rates["close_calls_of_wrong"] == 0.5
+    assert rates["supported_but_wrong_without_close_call"] == 0.5  # Tehran missed, Iran right
+    assert close_call_rates([]) == {"close_calls": None, "close_calls_of_right": None, "close_calls_of_wrong": None,
+                                    "supported_but_wrong_without_close_call": None}
 
 
 def test_sentence_verdicts_are_shares_of_all_answer_sentences() -> None:

@@ -72,3 +72,15 @@ def test_a_refusal_says_the_articles_dont_say_and_lists_what_was_found_as_such()
     assert shown.startswith("**✗ The articles don't say.**")
     assert "✗ unsupported" not in shown and "✓" not in shown
     assert shown.endswith(f"> Closest sentences found (they do not answer the question): {link(1)} {link(2)}")
+
+
+def test_a_close_call_links_the_runner_up_under_the_answer() -> None:
+    answer = Answer(question="q", mode="extractive", citations=sources(2), passages=(),
+                    answer="Tom Berg praised it [1].",
+                    sentences=(AnswerSentence("Tom Berg praised it [1].", (1,), "supported", 1.0),),
+                    close_call=2)
+    text = transcript_markdown(answer)
+    assert f"> Close call: source {link(2)} scored almost as high" in text
+    assert "close call" not in transcript_markdown(Answer(
+        question="q", mode="extractive", citations=sources(1), passages=(), answer=answer.answer,
+        sentences=answer.sentences)).lower()
