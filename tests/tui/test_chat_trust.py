@@ -7,11 +7,14 @@ import asyncio
 from typing import Any
 
 import pytest
-from tui_helpers import PLANTED_INSTRUCTION, TERMINAL, ask, settle, wait_for
+from tui_helpers import PLANTED_INSTRUCTION, TERMINAL, ask, citations_from, settle, wait_for
 
+from qa_assistant.chats.store import ConversationStore
 from qa_assistant.index import open_index
 from qa_assistant.ingest.instructions import addresses_model
+from qa_assistant.models import Answer, AnswerSentence
 from qa_assistant.tui.screens.article import INSTRUCTION_LABEL, INSTRUCTION_STYLE, ArticleScreen
+from qa_assistant.tui.widgets.sources import CLOSE_CALL
 
 pytestmark = pytest.mark.slow
 
@@ -139,5 +142,35 @@ def test_a_question_asking_the_opposite_of_the_article_is_refused_with_the_reaso
             assert any("youngest player ever" in c.text for c in view.answer.citations)  # so the reader sees why
             answered = await ask(pilot, "Who is the youngest player ever to win the chess title?")
             assert not answered.answer.refused and "Okonkwo" in answered.answer.answer
+
+    asyncio.run(scenario())
+
+
+def test_a_close_call_is_named_under_the_answer_and_listed_in_the_sources(
+        make_app: Any, tui_settings: Any, tmp_path: Any) -> None:
+    with open_index(tui_settings.index_dir) as reader:
+        council, cost = citations_from(reader, "harbour-bridge.txt", ["council voted", "42 million"])
+    answer = Answer(question="What did the council decide?", mode="llm", answer=f"{cost.text} [2]",
+                    sentences=(AnswerSentence(f"{cost.text} [2]", (2,), "supported", 0.93),),
+                    citations=(council, cost), passages=(), id="close", close_call=1)
+    store = ConversationStore(tmp_path / "close-call")
+    conversation = store.new()
+    conversation.answers = [answer]
+    store.save(conversation)
+    app = make_app(resume=conversation.id, store=store)
+
+    async def scenario() -> None:
+        async with app.run_test(size=TERMINAL) as pilot:
+            await wait_for(pilot, lambda: app.ready and len(app.chat.transcript.exchanges) == 1, 30, "the answer")
+            await pilot.press("ctrl+up")
+            view = app.chat.transcript.exchanges[0]
+            assert app.chat.selected is view
+            assert f"> Close call: source {link(1)} scored almost as high" in view.markdown.source
+            lines = prompts(app)
+            listed = lines.index(CLOSE_CALL)
+            assert council.text in lines[listed + 1]
+            assert not any(council.text in line for line in lines[:listed])  # not listed as support
+            screen = await open_option(pilot, "k1")
+            assert screen.highlighted_text == council.text
 
     asyncio.run(scenario())

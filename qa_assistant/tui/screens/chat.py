@@ -75,7 +75,8 @@ class ChatScreen(Screen[None]):
                 title = f"Answer {number} · {answer.mode} · the articles don't say"
             else:
                 title = f"Answer {number} · {answer.mode} · {len(answer.sentences)} sentence(s) checked"
-            self.sources.show(title, answer.sentences, answer.citations, final=True, refused=answer.refused)
+            self.sources.show(title, answer.sentences, answer.citations, final=True, refused=answer.refused,
+                              close_call=answer.close_call)
         else:
             self.sources.show(f"Answer {number} · in progress", view.checked, view.citations, final=False)
 

@@ -32,6 +32,7 @@ VERDICT_STYLES = {
     "attributed": "bold cyan",
 }
 EMPTY = "Select an answer to see its sources."
+CLOSE_CALL = "Close call: scored almost as high (may be the one that answers)"
 
 
 def sentence_prompt(index: int, sentence: AnswerSentence, refused: bool = False) -> Text:
@@ -90,11 +91,12 @@ class SourcesPanel(Vertical):
         return self.query_one("#sources-list", OptionList)
 
     def show(self, title: str, sentences: Sequence[AnswerSentence], citations: Sequence[Citation],
-             *, final: bool, refused: bool = False) -> None:
+             *, final: bool, refused: bool = False, close_call: int | None = None) -> None:
         """Show one answer: sentences (checked so far, or all) and the sources given to the model.
 
         ``refused``: the program decided the articles don't say; ``citations`` are then the
-        closest sentences found, listed as such."""
+        closest sentences found, listed as such.  ``close_call``: the source that scored almost
+        as high as the one the answer rests on, listed under its own heading."""
         self.query_one("#sources-title", Static).update(title)
         by_number = {c.n: c for c in citations}
         options: list[Option] = []
@@ -114,6 +116,10 @@ class SourcesPanel(Vertical):
                 for n in offered:
                     listed.add(n)
                     self._add(options, f"a{n}-s{i}", by_number[n])
+        if close_call in by_number and close_call not in listed and not refused:
+            options.append(heading(CLOSE_CALL))
+            listed.add(close_call)
+            self._add(options, f"k{close_call}", by_number[close_call])
         others = [c for c in citations if c.n not in listed]
         if others:
             if refused:
