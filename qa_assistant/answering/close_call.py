@@ -1,26 +1,29 @@
 """A close call: another source sentence scored almost as high as the one the answer rests on.
 
 The ranker picks one sentence to answer from (extractively, or as the model's source [1]).
-When the runner-up scores within ``close_call_margin`` of it and the answer does not cite
-the runner-up too, the pick was nearly a tie: the answer may be true to the articles and
-still not answer the question.  The answer then names the runner-up so the reader can
-look, instead of reading a *supported* verdict as "this answers it".
+When the runner-up scores within ``close_call_margin`` of it, the pick was nearly a tie:
+an answer true to the articles may still not answer the question.  Two things follow:
+
+- in LLM mode, where the model reads only the best source of one article, it reads the
+  runner-up too (``sources_to_read``), so it can answer from either;
+- an answer that does not cite the runner-up names it (``Answer.close_call``), so the
+  reader can look instead of reading a *supported* verdict as "this answers it".
 
 The margin's score is the ranker's (``retrieval/scoring.py``).  It is set with
 ``bench/rank_sentences.py --close-calls`` on the dev halves of every set: the widest
-margin that flags at most 10% of right answers.  Measured on the extractive answers
-(the ranker's pick), the flag catches about four in ten wrong ones (see the README's
-"Figures").
+margin that flags at most 10% of right extractive answers; it flags about a quarter of
+the wrong ones (see the README's "Close calls").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the chat imports close_call_line while it starts: nothing heavy here
-    from ..models import Answer
+    from ..config import Settings
+    from ..models import Answer, AnswerEvent
     from ..retrieval import ScoredSentence
 
 
@@ -53,6 +56,13 @@ def close_call_line(n: int) -> str:
             "and may be the one that answers the question.")
 
 
+def sources_to_read(ranked: Sequence[ScoredSentence], question: str, settings: Settings) -> int:
+    """How many sources the LLM reads when the best all come from one article: ``one_article_sources``,
+    and one more on a close call, so that the model sees the runner-up that may answer instead."""
+    close = runner_up(ranked, question, settings.close_call_margin) is not None
+    return settings.one_article_sources + int(close)
+
+
 def with_close_call(answer: Answer, ranked: Sequence[ScoredSentence], margin: float) -> Answer:
     """The answer, naming the runner-up (``Answer.close_call``) when the pick was a near tie.
 
@@ -68,3 +78,13 @@ def with_close_call(answer: Answer, ranked: Sequence[ScoredSentence], margin: fl
     if n is None or n in cited:
         return answer
     return replace(answer, close_call=n)
+
+
+def name_close_call(events: Iterable[AnswerEvent], ranked: Sequence[ScoredSentence],
+                    settings: Settings) -> Iterator[AnswerEvent]:
+    """The engine's events as they come, the final answer naming its close call (``with_close_call``)."""
+    from ..models import Done
+
+    for event in events:
+        yield Done(with_close_call(event.answer, ranked, settings.close_call_margin)) \
+            if isinstance(event, Done) else event

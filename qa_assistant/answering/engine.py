@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..retrieval import Context, HybridRetriever, ScoredSentence, build_context, covers, score_sentences
 from ..retrieval.context import led_by
-from .close_call import with_close_call
+from .close_call import name_close_call, sources_to_read
 from .contrast import Opposites
 from .copying import one_article, source_biases
 from .extractive import choose, extractive_answer
@@ -265,8 +265,9 @@ class Engine:
         prompted = len(context.citations)
         if (llm is not None and not refused and one_article(context.citations)
                 and prompted > self.settings.one_article_sources):
-            # the model reads only the best; the others stay to check its answer and offer beside it
-            best = build_context(ranked, self.settings.one_article_sources, self._previous, retriever.article, fits)
+            # the model reads only the best (and the runner-up on a close call); the others stay for checking
+            best = build_context(ranked, sources_to_read(ranked, standalone, self.settings), self._previous,
+                                 retriever.article, fits)
             context, prompted = led_by(best, context), len(best.citations)
         yield Retrieved(hits.passages, context.citations, standalone)
         if refused:
@@ -275,9 +276,7 @@ class Engine:
             return
         answering = (self._extractive(ranked, context, base, timings, started) if llm is None else self._generate(
             llm, standalone, ranked, context, prompted, evidence, base, timings, started, cancel))
-        for event in answering:  # a near tie between the two best sentences is named to the reader
-            yield Done(with_close_call(event.answer, ranked, self.settings.close_call_margin)) if isinstance(
-                event, Done) else event
+        yield from name_close_call(answering, ranked, self.settings)  # a near tie is named to the reader
 
     def _refusal(self, context: Context, base: _Asked, timings: dict[str, float], started: float,
                  evidence: Evidence) -> Done:

@@ -79,10 +79,20 @@ def test_no_close_call_where_the_pick_is_clear_or_both_are_cited(engines: dict[s
     assert "close_call" not in answer.to_json()
 
 
-def test_llm_mode_names_the_runner_up_the_model_never_read(engines: dict[str, Engine]) -> None:
-    answer = final_answer(engines["llm"].ask(NEAR_TIE))
+def test_on_a_close_call_the_model_reads_the_runner_up_too(engines: dict[str, Engine]) -> None:
+    from qa_assistant.answering.close_call import sources_to_read
+    from qa_assistant.retrieval import score_sentences
+
+    engine = engines["llm"]
+    retriever = engine._retriever
+    assert retriever is not None
+    for question, reads in ((NEAR_TIE, 2), ("How much did the library building cost?", 1)):
+        ranked = score_sentences(retriever.retrieve(question, engine.settings.top_k_passages), retriever.stats)
+        assert sources_to_read(ranked, question, engine.settings) == reads, question
+    answer = final_answer(engine.ask(NEAR_TIE))
     assert answer.mode == "llm" and not answer.refused
     praised = {c.n for c in answer.citations if " praised " in c.text}
+    assert praised == {1, 2}  # the two the model read, best first
     if answer.close_call is None:  # only when the answer itself cites both praising sentences
         assert praised <= cited(answer)
     else:
