@@ -164,9 +164,10 @@ class Settings(BaseSettings):
     from one article (1: the packaged 135M model reads one source far better than three; sources
     from several articles all stay, for questions that join facts)."""
     close_call_margin: Float = Field(0.5, ge=0.0, le=100.0, allow_inf_nan=False)
-    """An answer names the runner-up source sentence when it scores within this much of the one
-    the answer rests on (the ranker's score; 0: never).  Set with ``bench/rank_sentences.py
-    --close-calls`` so that at most 10% of right answers are flagged (``answering/close_call.py``)."""
+    """A close call: the runner-up source sentence scores within this much of the one the answer
+    rests on (the ranker's score; 0: never).  The LLM then reads it too, and an answer that does
+    not cite it names it.  Set with ``bench/rank_sentences.py --close-calls`` so that at most 10%
+    of right answers are flagged (``answering/close_call.py``)."""
 
     watch_debounce_ms: Int = Field(1500, ge=0, le=600_000)
     """Quiet time after the last file event before ``watch`` updates the index."""
