@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,24 @@ def write_articles(root: Path, articles: dict[str, str] = ARTICLES) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+@contextmanager
+def both_engines(settings: Any, embedder: Any) -> Iterator[dict[str, Any]]:
+    """The index of ``settings`` built, then an extractive and an LLM engine over it, loaded (closed after)."""
+    from qa_assistant.answering.engine import Engine
+    from qa_assistant.index import update_index
+
+    update_index(settings, embedder)
+    engines = {"extractive": Engine(settings.replace(extractive=True), embedder=embedder),
+               "llm": Engine(settings, embedder=embedder)}
+    try:
+        for engine in engines.values():
+            engine.load()
+        yield engines
+    finally:
+        for engine in engines.values():
+            engine.close()
 
 
 def final_answer(events: Any) -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from answer_helpers import final_answer, write_articles
+from answer_helpers import both_engines, final_answer, write_articles
 from click.testing import CliRunner
 
 from qa_assistant.answering.engine import Engine
@@ -42,16 +42,8 @@ def library_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def engines(library_settings: Settings, embedder: Any) -> Iterator[dict[str, Engine]]:
-    from qa_assistant.index import update_index
-
-    update_index(library_settings, embedder)
-    made = {"extractive": Engine(library_settings.replace(extractive=True), embedder=embedder),
-            "llm": Engine(library_settings, embedder=embedder)}
-    for engine in made.values():
-        engine.load()
-    yield made
-    for engine in made.values():
-        engine.close()
+    with both_engines(library_settings, embedder) as made:
+        yield made
 
 
 def cited(answer: Answer) -> set[int]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from answer_helpers import final_answer
+from answer_helpers import both_engines, final_answer
 
 from qa_assistant.answering.engine import Engine
 from qa_assistant.citations import strip_markers
@@ -33,16 +33,8 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def sample_engines(sample_settings: Settings, embedder: Any) -> Iterator[dict[str, Engine]]:
-    from qa_assistant.index import update_index
-
-    update_index(sample_settings, embedder)
-    engines = {"extractive": Engine(sample_settings.replace(extractive=True), embedder=embedder),
-               "llm": Engine(sample_settings, embedder=embedder)}
-    for engine in engines.values():
-        engine.load()
-    yield engines
-    for engine in engines.values():
-        engine.close()
+    with both_engines(sample_settings, embedder) as made:
+        yield made
 
 
 @pytest.mark.parametrize(("question", "counted"), [
