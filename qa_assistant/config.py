@@ -168,6 +168,11 @@ class Settings(BaseSettings):
     rests on (the ranker's score; 0: never).  The LLM then reads it too, and an answer that does
     not cite it names it.  Set with ``bench/rank_sentences.py --close-calls`` so that at most 10%
     of right answers are flagged (``answering/close_call.py``)."""
+    read_runner_up_margin: Float = Field(1.0, ge=0.0, le=100.0, allow_inf_nan=False)
+    """In LLM mode, when the best sources all come from one article, the model also reads the
+    runner-up when it scores within this much of the best (0: never).  Wider than
+    ``close_call_margin``: reading costs a longer prompt, naming a close call costs the reader's
+    trust in a right answer (measured through ``bench/eval_table.py``, see the README)."""
 
     watch_debounce_ms: Int = Field(1500, ge=0, le=600_000)
     """Quiet time after the last file event before ``watch`` updates the index."""

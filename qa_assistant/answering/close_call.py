@@ -5,7 +5,8 @@ When the runner-up scores within ``close_call_margin`` of it, the pick was nearl
 an answer true to the articles may still not answer the question.  Two things follow:
 
 - in LLM mode, where the model reads only the best source of one article, it reads the
-  runner-up too (``sources_to_read``), so it can answer from either;
+  runner-up too (``sources_to_read``, with the wider ``read_runner_up_margin``), so it can
+  answer from either;
 - an answer that does not cite the runner-up names it (``Answer.close_call``), so the
   reader can look instead of reading a *supported* verdict as "this answers it".
 
@@ -58,8 +59,9 @@ def close_call_line(n: int) -> str:
 
 def sources_to_read(ranked: Sequence[ScoredSentence], question: str, settings: Settings) -> int:
     """How many sources the LLM reads when the best all come from one article: ``one_article_sources``,
-    and one more on a close call, so that the model sees the runner-up that may answer instead."""
-    close = runner_up(ranked, question, settings.close_call_margin) is not None
+    and one more when the runner-up is within ``read_runner_up_margin`` (a tie by the same rules as a
+    close call, with a wider margin), so that the model sees the sentence that may answer instead."""
+    close = runner_up(ranked, question, settings.read_runner_up_margin) is not None
     return settings.one_article_sources + int(close)
 
 
